@@ -1,0 +1,22 @@
+import { Command } from '@nestjs/cqrs';
+import { JsonObject } from '@app/end-users';
+import { EventMetadata } from '@app/event-store';
+import { BudgetResponse, CreatedApiKeyResponse, EndUserResponse } from '../shared/end-user.response';
+
+export interface CreateEndUserResult {
+  created: boolean;
+  body: EndUserResponse & { api_key: CreatedApiKeyResponse; budget: BudgetResponse | null };
+}
+
+export class CreateEndUserCommand extends Command<CreateEndUserResult> {
+  constructor(
+    readonly platformId: string,
+    readonly externalId: string,
+    readonly displayName: string | null,
+    readonly metadata: JsonObject,
+    readonly defaultBudgetUsd: number | null,
+    readonly context: Omit<EventMetadata, 'occurredAt'>,
+  ) {
+    super();
+  }
+}

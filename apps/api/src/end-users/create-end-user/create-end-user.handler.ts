@@ -1,0 +1,91 @@
+import { toUsdString } from '@app/budgets';
+import { decide, EndUserState, EndUserWasDeleted, initialState, IssuedApiKey } from '@app/end-users';
+import { generateKey, GeneratedKey } from '@app/keys';
+import { inTransaction, Sql } from '@app/persistence';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createdApiKeyResponse, decidedBudgetResponse, endUserResponseFromState } from '../shared/end-user.response';
+import { loadEndUser, saveEndUserEvents } from '../shared/end-user-stream';
+import { retryOnConflict } from '../shared/retry-on-conflict';
+import { CreateEndUserCommand, CreateEndUserResult } from './create-end-user.command';
+
+/**
+ * Idempotent on (platform, external_id): the first request claims the external id in the
+ * append transaction and creates the user; every other one, racing or later, issues a fresh key
+ * to the user that holds the claim.
+ */
+@CommandHandler(CreateEndUserCommand)
+export class CreateEndUserHandler implements ICommandHandler<CreateEndUserCommand, CreateEndUserResult> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  execute(command: CreateEndUserCommand): Promise<CreateEndUserResult> {
+    const key = generateKey('end_user');
+    return retryOnConflict(
+      () => inTransaction(this.dataSource, (sql) => this.createOrIssueKey(sql, command, key)),
+      // The claim holder was deleted between our read of the claim and our append: start over.
+      (error) => error instanceof EndUserWasDeleted,
+    );
+  }
+
+  private async createOrIssueKey(sql: Sql, command: CreateEndUserCommand, key: GeneratedKey): Promise<CreateEndUserResult> {
+    const newId = randomUUID();
+    const claimed = await sql.query<{ end_user_id: string }>(
+      `INSERT INTO end_user_external_ids (platform_id, external_id, end_user_id) VALUES ($1, $2, $3)
+       ON CONFLICT (platform_id, external_id) DO NOTHING RETURNING end_user_id`,
+      [command.platformId, command.externalId, newId],
+    );
+    const now = new Date();
+    const metadata = { ...command.context, occurredAt: now.toISOString() };
+    const keyId = randomUUID();
+
+    if (claimed.length === 1) {
+      const loaded = { state: initialState(), version: 0 };
+      const events = decide(
+        {
+          type: 'CreateEndUser',
+          data: {
+            endUserId: newId,
+            platformId: command.platformId,
+            externalId: command.externalId,
+            displayName: command.displayName,
+            metadata: command.metadata,
+            apiKey: { keyId, keyPrefix: key.prefix },
+            budgetId: randomUUID(),
+            defaultBudgetUsd: command.defaultBudgetUsd === null ? null : toUsdString(command.defaultBudgetUsd),
+            now,
+          },
+        },
+        loaded.state,
+      );
+      const saved = await saveEndUserEvents(sql, newId, loaded, events, metadata);
+      await storeKeyHash(sql, keyId, key, newId, command.platformId);
+      return { created: true, body: this.present(saved.state, keyId, key) };
+    }
+
+    const [{ end_user_id: existingId }] = await sql.query<{ end_user_id: string }>(
+      'SELECT end_user_id FROM end_user_external_ids WHERE platform_id = $1 AND external_id = $2',
+      [command.platformId, command.externalId],
+    );
+    const loaded = await loadEndUser(sql, existingId);
+    const events = decide({ type: 'IssueApiKey', data: { endUserId: existingId, platformId: command.platformId, apiKey: { keyId, keyPrefix: key.prefix }, now } }, loaded.state);
+    const saved = await saveEndUserEvents(sql, existingId, loaded, events, metadata);
+    await storeKeyHash(sql, keyId, key, existingId, command.platformId);
+    return { created: false, body: this.present(saved.state, keyId, key) };
+  }
+
+  private present(state: EndUserState, keyId: string, key: GeneratedKey): CreateEndUserResult['body'] {
+    if (state.status !== 'existing') throw new Error('a saved end user must exist');
+    const issued = state.apiKeys.find((apiKey: IssuedApiKey) => apiKey.keyId === keyId)!;
+    return {
+      ...endUserResponseFromState(state.user),
+      api_key: createdApiKeyResponse(issued, state.user, key.raw),
+      budget: state.budget ? decidedBudgetResponse(state.budget, state.user) : null,
+    };
+  }
+}
+
+/** The key hash is write-side state: it never enters an event, so it is stored beside the append. */
+async function storeKeyHash(sql: Sql, keyId: string, key: GeneratedKey, endUserId: string, platformId: string): Promise<void> {
+  await sql.query('INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) VALUES ($1, $2, $3, $4)', [keyId, key.hash, endUserId, platformId]);
+}

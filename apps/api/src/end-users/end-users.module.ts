@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { CreateEndUserHandler } from './create-end-user/create-end-user.handler';
+import { CreateEndUserHttpController } from './create-end-user/create-end-user.http.controller';
+import { DeleteEndUserHandler } from './delete-end-user/delete-end-user.handler';
+import { DeleteEndUserHttpController } from './delete-end-user/delete-end-user.http.controller';
+import { GetEndUserHandler } from './get-end-user/get-end-user.handler';
+import { GetEndUserHttpController } from './get-end-user/get-end-user.http.controller';
+import { ListEndUsersHandler } from './list-end-users/list-end-users.handler';
+import { ListEndUsersHttpController } from './list-end-users/list-end-users.http.controller';
+import './shared/end-user-errors';
+import { UpdateEndUserHandler } from './update-end-user/update-end-user.handler';
+import { UpdateEndUserHttpController } from './update-end-user/update-end-user.http.controller';
+
+@Module({
+  imports: [CqrsModule],
+  controllers: [
+    ListEndUsersHttpController,
+    CreateEndUserHttpController,
+    GetEndUserHttpController,
+    UpdateEndUserHttpController,
+    DeleteEndUserHttpController,
+  ],
+  providers: [CreateEndUserHandler, ListEndUsersHandler, GetEndUserHandler, UpdateEndUserHandler, DeleteEndUserHandler],
+})
+export class EndUsersModule {}

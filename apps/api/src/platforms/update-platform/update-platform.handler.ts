@@ -1,0 +1,21 @@
+import { ApiError } from '@app/http';
+import { sqlOfDataSource } from '@app/persistence';
+
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { findPlatform, PlatformResponse, platformResponse, updatePlatform } from '@app/platforms';
+import { UpdatePlatformCommand } from './update-platform.command';
+
+/** Platform settings are plain state, not events: they only parameterise later end-user decisions. */
+@CommandHandler(UpdatePlatformCommand)
+export class UpdatePlatformHandler implements ICommandHandler<UpdatePlatformCommand, PlatformResponse> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async execute(command: UpdatePlatformCommand): Promise<PlatformResponse> {
+    const sql = sqlOfDataSource(this.dataSource);
+    const nothingToChange = command.patch.name === undefined && Object.keys(command.patch.settings ?? {}).length === 0;
+    const row = nothingToChange ? await findPlatform(sql, command.platformId) : await updatePlatform(sql, command.platformId, command.patch);
+    if (!row) throw ApiError.notFound('Platform');
+    return platformResponse(row);
+  }
+}

@@ -1,0 +1,35 @@
+import { isValidUsdAmount } from '@app/budgets';
+import { IsJsonObject } from '@app/http';
+import { Type } from 'class-transformer';
+import { IsString, MaxLength, MinLength, ValidateIf, ValidateNested, ValidationArguments, registerDecorator } from 'class-validator';
+
+function IsUsdAmount(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isUsdAmount',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: (args: ValidationArguments) => `settings.${args.property} must be a number greater than 0 and at most 999999.999999, with at most 6 decimal places, or null to remove it` },
+      validator: { validate: (value: unknown) => isValidUsdAmount(value) },
+    });
+}
+
+export class PlatformSettingsPatch {
+  @IsUsdAmount()
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  default_budget_usd?: number | null;
+}
+
+export class UpdatePlatformRequest {
+  @MaxLength(200, { message: 'name must be 1-200 characters' })
+  @MinLength(1, { message: 'name must be 1-200 characters' })
+  @IsString({ message: 'name must be a string' })
+  @ValidateIf((_, value) => value !== undefined)
+  name?: string;
+
+  @ValidateNested()
+  @IsJsonObject({ maxBytes: 16 * 1024 })
+  @ValidateIf((_, value) => value !== undefined)
+  @Type(() => PlatformSettingsPatch)
+  settings?: PlatformSettingsPatch;
+}

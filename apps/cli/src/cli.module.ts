@@ -1,0 +1,24 @@
+import { AppConfig, loadConfig } from '@app/config';
+import { createDataSource } from '@app/persistence';
+import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CreatePlatformKeyCommand, PlatformKeysCommand } from './platforms/create-platform-key.command';
+import { CreatePlatformCommand } from './platforms/create-platform.command';
+import { PlatformsCommand } from './platforms/platforms.command';
+
+@Module({
+  providers: [
+    {
+      provide: DataSource,
+      useFactory: async () => {
+        const config: AppConfig = loadConfig();
+        return createDataSource({ ...config, DB_POOL_MAX: 2 }, 'end-users-cli').initialize();
+      },
+    },
+    PlatformsCommand,
+    PlatformKeysCommand,
+    CreatePlatformCommand,
+    CreatePlatformKeyCommand,
+  ],
+})
+export class CliModule {}

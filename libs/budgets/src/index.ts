@@ -1,0 +1,3 @@
+export * from './money';
+export * from './auto-budget';
+export * from './opening-ledger-entry';

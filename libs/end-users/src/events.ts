@@ -1,0 +1,52 @@
+import { AutoBudgetDecision } from '@app/budgets';
+import { IssuedApiKey } from './api-key';
+import { JsonObject } from './json';
+
+export type EndUserCreated = {
+  type: 'EndUserCreated';
+  data: {
+    endUserId: string;
+    platformId: string;
+    externalId: string;
+    displayName: string | null;
+    metadata: JsonObject;
+    createdAt: string;
+    apiKey: IssuedApiKey;
+    budget: AutoBudgetDecision | null;
+  };
+};
+
+export type EndUserChanges = {
+  displayName?: string | null;
+  metadata?: JsonObject;
+  isActive?: boolean;
+};
+
+export type EndUserUpdated = {
+  type: 'EndUserUpdated';
+  data: { endUserId: string; changes: EndUserChanges; updatedAt: string };
+};
+
+export type EndUserApiKeyIssued = {
+  type: 'EndUserApiKeyIssued';
+  data: { endUserId: string; apiKey: IssuedApiKey };
+};
+
+export type EndUserDeleted = {
+  type: 'EndUserDeleted';
+  data: { endUserId: string; platformId: string; externalId: string; deletedAt: string };
+};
+
+export type EndUserEvent = EndUserCreated | EndUserUpdated | EndUserApiKeyIssued | EndUserDeleted;
+export type EndUserEventType = EndUserEvent['type'];
+
+export const END_USER_EVENT_TYPES: readonly EndUserEventType[] = [
+  'EndUserCreated',
+  'EndUserUpdated',
+  'EndUserApiKeyIssued',
+  'EndUserDeleted',
+];
+
+export function endUserStreamId(endUserId: string): string {
+  return `end_user-${endUserId}`;
+}

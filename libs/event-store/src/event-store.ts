@@ -1,0 +1,88 @@
+import { isUniqueViolation, Sql } from '@app/persistence';
+import { EventMetadata, NewEvent, StoredEvent, StreamVersionConflict } from './stored-event';
+
+interface EventRow {
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  event_type: string;
+  schema_version: number;
+  payload: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+const SELECT_COLUMNS = 'global_position, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at';
+
+/**
+ * Appends `events` at versions expectedVersion+1.. in one statement; runs in the caller's transaction.
+ * `expectedVersion` 0 means "the stream must not exist". The unique (stream_id, stream_version)
+ * constraint decides races: the loser gets StreamVersionConflict and its transaction must roll back.
+ */
+export async function appendToStream(
+  sql: Sql,
+  streamId: string,
+  expectedVersion: number,
+  events: readonly NewEvent[],
+  metadata: EventMetadata,
+): Promise<StoredEvent[]> {
+  if (events.length === 0) return [];
+  try {
+    const rows = await sql.query<EventRow>(
+      `INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata)
+       SELECT e.event_id, $1, $2 + e.ordinality, e.event_type, e.schema_version, e.payload, $3::jsonb
+       FROM unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[]) WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, ordinality)
+       ORDER BY e.ordinality
+       RETURNING ${SELECT_COLUMNS}`,
+      [
+        streamId,
+        expectedVersion,
+        JSON.stringify(metadata),
+        events.map((event) => event.eventId),
+        events.map((event) => event.type),
+        events.map((event) => event.schemaVersion),
+        events.map((event) => JSON.stringify(event.data)),
+      ],
+    );
+    return rows.map(toStoredEvent).sort((a, b) => a.streamVersion - b.streamVersion);
+  } catch (error) {
+    if (isUniqueViolation(error, 'events_stream_version_unique')) throw new StreamVersionConflict(streamId, expectedVersion);
+    throw error;
+  }
+}
+
+/** All events of one stream in version order. */
+export async function readStream(sql: Sql, streamId: string): Promise<StoredEvent[]> {
+  const rows = await sql.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);
+  return rows.map(toStoredEvent);
+}
+
+/**
+ * Events after `afterPosition` in global order, at most `limit`. Only events whose transaction is
+ * older than every transaction still running are returned: a position committed late can never be
+ * skipped by a reader that resumes from the last position it saw.
+ */
+export async function readAll(sql: Sql, afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
+  const rows = await sql.query<EventRow>(
+    `SELECT ${SELECT_COLUMNS} FROM events
+     WHERE global_position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY global_position LIMIT $2`,
+    [afterPosition.toString(), limit],
+  );
+  return rows.map(toStoredEvent);
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    globalPosition: BigInt(row.global_position),
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    type: row.event_type,
+    schemaVersion: row.schema_version,
+    data: row.payload,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './stored-event';
+export * from './event-store';

@@ -1,0 +1,4 @@
+export * from './sql';
+export * from './data-source';
+export * from './database';
+export * from './migrate';

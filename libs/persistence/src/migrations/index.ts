@@ -1,0 +1,6 @@
+import { EventStore1764300000000 } from './1764300000000-event-store';
+import { Platforms1764300000001 } from './1764300000001-platforms';
+import { EndUsers1764300000002 } from './1764300000002-end-users';
+
+/** In order; a released migration is never edited, only followed by a new one. */
+export const migrations = [EventStore1764300000000, Platforms1764300000001, EndUsers1764300000002];

@@ -1,0 +1,2 @@
+export * from './end-user-projection';
+export * from './end-user-rows';
