@@ -1,16 +1,22 @@
+import { HealthModule } from '@app/health';
 import { ErrorEnvelopeFilter, StrictValidationPipe } from '@app/http';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module';
+import { BudgetsModule } from './budgets/budgets.module';
+import { McpConnectionsModule } from './mcp-connections/mcp-connections.module';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { EndUsersModule } from './end-users/end-users.module';
-import { DatabaseModule } from './infrastructure/database.module';
+import { DatabaseModule } from '@app/persistence';
+import { OutboxRelayHost } from './infrastructure/outbox-relay.host';
 import { MeModule } from './me/me.module';
 import { PlatformsModule } from './platforms/platforms.module';
 
 @Module({
-  imports: [CqrsModule.forRoot(), DatabaseModule, AuthModule, EndUsersModule, PlatformsModule, MeModule],
+  imports: [CqrsModule.forRoot(), DatabaseModule.forApp('end-users-api'), AuthModule, EndUsersModule, PlatformsModule, MeModule, BudgetsModule, RateLimitsModule, McpConnectionsModule, HealthModule],
   providers: [
+    OutboxRelayHost,
     { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
     { provide: APP_PIPE, useClass: StrictValidationPipe },
   ],

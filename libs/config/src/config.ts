@@ -1,7 +1,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value);
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
 
 /** Every setting comes from the environment; the defaults run the whole system on one developer machine. */
 export class AppConfig {
@@ -29,6 +30,13 @@ export class AppConfig {
   @Max(65_535)
   PORT = 3000;
 
+  /** The worker's own HTTP port, for health checks (and metrics). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
+  WORKER_PORT = 3001;
+
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL = 'log';
 
@@ -40,9 +48,49 @@ export class AppConfig {
   @IsNotEmpty()
   KAFKA_TOPIC = 'end-users.events.v1';
 
+  /** Dead-letter topic; empty means `<KAFKA_TOPIC>.dlt`. */
+  @IsOptional()
+  @IsString()
+  KAFKA_DLT_TOPIC = '';
+
   @IsString()
   @IsNotEmpty()
   KAFKA_CLIENT_ID = 'end-users';
+
+  @IsString()
+  @IsNotEmpty()
+  KAFKA_CONSUMER_GROUP = 'end-users-worker';
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'OUTBOX_RELAY_ENABLED must be true or false' })
+  OUTBOX_RELAY_ENABLED = true;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(60_000)
+  OUTBOX_POLL_INTERVAL_MS = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  OUTBOX_BATCH_SIZE = 500;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WORKER_MAX_ATTEMPTS = 5;
+
+  /** 32 bytes, base64 or hex: the AES-256-GCM key for MCP credentials. Required in production. */
+  @IsOptional()
+  @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'MCP_CREDENTIALS_KEY must be 32 bytes as 64 hex characters or 44 base64 characters' })
+  MCP_CREDENTIALS_KEY?: string;
+
+  get deadLetterTopic(): string {
+    return this.KAFKA_DLT_TOPIC || `${this.KAFKA_TOPIC}.dlt`;
+  }
 }
 
 export class ConfigError extends Error {}
@@ -54,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (errors.length > 0) {
     const problems = errors.map((error) => `${error.property}=${JSON.stringify(defined[error.property])}: ${Object.values(error.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  if (config.NODE_ENV === 'production' && !config.MCP_CREDENTIALS_KEY) {
+    throw new ConfigError('Invalid configuration:\n  MCP_CREDENTIALS_KEY is required when NODE_ENV=production');
   }
   return config;
 }

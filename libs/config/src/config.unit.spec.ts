@@ -18,3 +18,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 });
+
+describe('loadConfig for the broker and the worker', () => {
+  it('derives the dead-letter topic from the main topic unless set', () => {
+    expect(loadConfig({ KAFKA_TOPIC: 't1' }).deadLetterTopic).toBe('t1.dlt');
+    expect(loadConfig({ KAFKA_DLT_TOPIC: 'custom' }).deadLetterTopic).toBe('custom');
+  });
+
+  it('reads booleans strictly', () => {
+    expect(loadConfig({ OUTBOX_RELAY_ENABLED: 'false' }).OUTBOX_RELAY_ENABLED).toBe(false);
+    expect(() => loadConfig({ OUTBOX_RELAY_ENABLED: 'maybe' })).toThrow(/OUTBOX_RELAY_ENABLED/);
+  });
+
+  it('requires an encryption key for MCP credentials in production, in the right shape', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MCP_CREDENTIALS_KEY is required/);
+    expect(() => loadConfig({ MCP_CREDENTIALS_KEY: 'short' })).toThrow(/MCP_CREDENTIALS_KEY/);
+    expect(loadConfig({ NODE_ENV: 'production', MCP_CREDENTIALS_KEY: 'a'.repeat(64) }).MCP_CREDENTIALS_KEY).toBe('a'.repeat(64));
+  });
+});

@@ -2,6 +2,7 @@
  * PostgreSQL text and jsonb cannot hold NUL characters, and jsonb refuses unpaired UTF-16
  * surrogates. Input holding either is refused up front with the path of the offending value.
  */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const MAX_JSON_DEPTH = 32;

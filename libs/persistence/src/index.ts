@@ -2,3 +2,4 @@ export * from './sql';
 export * from './data-source';
 export * from './database';
 export * from './migrate';
+export * from './database.module';

@@ -16,15 +16,17 @@ export function sqlOfDataSource(dataSource: DataSource): Sql {
 
 /**
  * Runs `work` in one READ COMMITTED transaction on one pooled connection and commits;
- * rolls back and rethrows on any error. The only transaction helper of the project.
+ * rolls back and rethrows on any error. `afterCommit` runs only once the commit succeeded.
+ * The only transaction helper of the project.
  */
-export async function inTransaction<T>(dataSource: DataSource, work: (sql: Sql) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(dataSource: DataSource, work: (sql: Sql) => Promise<T>, afterCommit?: () => void): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.startTransaction();
     const result = await work(sqlOf(runner));
     await runner.commitTransaction();
+    afterCommit?.();
     return result;
   } catch (error) {
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

@@ -9,6 +9,7 @@ import { GetEndUserHttpController } from './get-end-user/get-end-user.http.contr
 import { ListEndUsersHandler } from './list-end-users/list-end-users.handler';
 import { ListEndUsersHttpController } from './list-end-users/list-end-users.http.controller';
 import './shared/end-user-errors';
+import { EndUserStreams } from './shared/end-user-streams';
 import { UpdateEndUserHandler } from './update-end-user/update-end-user.handler';
 import { UpdateEndUserHttpController } from './update-end-user/update-end-user.http.controller';
 
@@ -21,6 +22,6 @@ import { UpdateEndUserHttpController } from './update-end-user/update-end-user.h
     UpdateEndUserHttpController,
     DeleteEndUserHttpController,
   ],
-  providers: [CreateEndUserHandler, ListEndUsersHandler, GetEndUserHandler, UpdateEndUserHandler, DeleteEndUserHandler],
+  providers: [EndUserStreams, CreateEndUserHandler, ListEndUsersHandler, GetEndUserHandler, UpdateEndUserHandler, DeleteEndUserHandler],
 })
 export class EndUsersModule {}

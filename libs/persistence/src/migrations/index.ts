@@ -1,6 +1,8 @@
 import { EventStore1764300000000 } from './1764300000000-event-store';
 import { Platforms1764300000001 } from './1764300000001-platforms';
 import { EndUsers1764300000002 } from './1764300000002-end-users';
+import { OutboxAndInbox1764300000003 } from './1764300000003-outbox-and-inbox';
+import { BudgetsRateLimitsMcp1764300000004 } from './1764300000004-budgets-rate-limits-mcp';
 
 /** In order; a released migration is never edited, only followed by a new one. */
-export const migrations = [EventStore1764300000000, Platforms1764300000001, EndUsers1764300000002];
+export const migrations = [EventStore1764300000000, Platforms1764300000001, EndUsers1764300000002, OutboxAndInbox1764300000003, BudgetsRateLimitsMcp1764300000004];

@@ -1,12 +1,13 @@
 import { toUsdString } from '@app/budgets';
 import { decide, EndUserState, EndUserWasDeleted, initialState, IssuedApiKey } from '@app/end-users';
 import { generateKey, GeneratedKey } from '@app/keys';
-import { inTransaction, Sql } from '@app/persistence';
+import { Sql } from '@app/persistence';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { createdApiKeyResponse, decidedBudgetResponse, endUserResponseFromState } from '../shared/end-user.response';
-import { loadEndUser, saveEndUserEvents } from '../shared/end-user-stream';
+import { findBudgetOfEndUser } from '../../budgets/shared/budget-rows';
+import { budgetResponse } from '../../budgets/shared/budget.response';
+import { BudgetResponse, createdApiKeyResponse, decidedBudgetResponse, endUserResponseFromState } from '../shared/end-user.response';
+import { EndUserStreams } from '../shared/end-user-streams';
 import { retryOnConflict } from '../shared/retry-on-conflict';
 import { CreateEndUserCommand, CreateEndUserResult } from './create-end-user.command';
 
@@ -17,12 +18,12 @@ import { CreateEndUserCommand, CreateEndUserResult } from './create-end-user.com
  */
 @CommandHandler(CreateEndUserCommand)
 export class CreateEndUserHandler implements ICommandHandler<CreateEndUserCommand, CreateEndUserResult> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly streams: EndUserStreams) {}
 
   execute(command: CreateEndUserCommand): Promise<CreateEndUserResult> {
     const key = generateKey('end_user');
     return retryOnConflict(
-      () => inTransaction(this.dataSource, (sql) => this.createOrIssueKey(sql, command, key)),
+      () => this.streams.write((sql) => this.createOrIssueKey(sql, command, key)),
       // The claim holder was deleted between our read of the claim and our append: start over.
       (error) => error instanceof EndUserWasDeleted,
     );
@@ -58,7 +59,7 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
         },
         loaded.state,
       );
-      const saved = await saveEndUserEvents(sql, newId, loaded, events, metadata);
+      const saved = await this.streams.save(sql, newId, loaded, events, metadata);
       await storeKeyHash(sql, keyId, key, newId, command.platformId);
       return { created: true, body: this.present(saved.state, keyId, key) };
     }
@@ -67,20 +68,22 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
       'SELECT end_user_id FROM end_user_external_ids WHERE platform_id = $1 AND external_id = $2',
       [command.platformId, command.externalId],
     );
-    const loaded = await loadEndUser(sql, existingId);
+    const loaded = await this.streams.load(sql, existingId);
     const events = decide({ type: 'IssueApiKey', data: { endUserId: existingId, platformId: command.platformId, apiKey: { keyId, keyPrefix: key.prefix }, now } }, loaded.state);
-    const saved = await saveEndUserEvents(sql, existingId, loaded, events, metadata);
+    const saved = await this.streams.save(sql, existingId, loaded, events, metadata);
     await storeKeyHash(sql, keyId, key, existingId, command.platformId);
-    return { created: false, body: this.present(saved.state, keyId, key) };
+    // Once the worker provisioned the budget, the repeat shows it as it is now (spend included).
+    const { budget } = await findBudgetOfEndUser(sql, command.platformId, existingId);
+    return { created: false, body: this.present(saved.state, keyId, key, budget && budgetResponse(budget)) };
   }
 
-  private present(state: EndUserState, keyId: string, key: GeneratedKey): CreateEndUserResult['body'] {
+  private present(state: EndUserState, keyId: string, key: GeneratedKey, provisioned: BudgetResponse | null = null): CreateEndUserResult['body'] {
     if (state.status !== 'existing') throw new Error('a saved end user must exist');
     const issued = state.apiKeys.find((apiKey: IssuedApiKey) => apiKey.keyId === keyId)!;
     return {
       ...endUserResponseFromState(state.user),
       api_key: createdApiKeyResponse(issued, state.user, key.raw),
-      budget: state.budget ? decidedBudgetResponse(state.budget, state.user) : null,
+      budget: provisioned ?? (state.budget ? decidedBudgetResponse(state.budget, state.user) : null),
     };
   }
 }

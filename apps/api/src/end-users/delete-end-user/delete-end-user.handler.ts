@@ -1,8 +1,6 @@
 import { decide } from '@app/end-users';
-import { inTransaction } from '@app/persistence';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
-import { loadEndUser, saveEndUserEvents } from '../shared/end-user-stream';
+import { EndUserStreams } from '../shared/end-user-streams';
 import { retryOnConflict } from '../shared/retry-on-conflict';
 import { DeleteEndUserCommand } from './delete-end-user.command';
 
@@ -12,15 +10,15 @@ import { DeleteEndUserCommand } from './delete-end-user.command';
  */
 @CommandHandler(DeleteEndUserCommand)
 export class DeleteEndUserHandler implements ICommandHandler<DeleteEndUserCommand, void> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly streams: EndUserStreams) {}
 
   execute(command: DeleteEndUserCommand): Promise<void> {
     return retryOnConflict(() =>
-      inTransaction(this.dataSource, async (sql) => {
-        const loaded = await loadEndUser(sql, command.endUserId);
+      this.streams.write(async (sql) => {
+        const loaded = await this.streams.load(sql, command.endUserId);
         const now = new Date();
         const events = decide({ type: 'DeleteEndUser', data: { endUserId: command.endUserId, platformId: command.platformId, now } }, loaded.state);
-        await saveEndUserEvents(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
+        await this.streams.save(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
         await sql.query('DELETE FROM end_user_external_ids WHERE end_user_id = $1', [command.endUserId]);
       }),
     );

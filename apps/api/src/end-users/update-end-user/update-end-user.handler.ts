@@ -1,27 +1,25 @@
 import { decide, EndUserNotFound } from '@app/end-users';
-import { inTransaction } from '@app/persistence';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { EndUserResponse, endUserResponseFromState } from '../shared/end-user.response';
-import { loadEndUser, saveEndUserEvents } from '../shared/end-user-stream';
+import { EndUserStreams } from '../shared/end-user-streams';
 import { retryOnConflict } from '../shared/retry-on-conflict';
 import { UpdateEndUserCommand } from './update-end-user.command';
 
 /** Without a client version every accepted PATCH becomes its own event: a race is retried on fresh state. */
 @CommandHandler(UpdateEndUserCommand)
 export class UpdateEndUserHandler implements ICommandHandler<UpdateEndUserCommand, EndUserResponse> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly streams: EndUserStreams) {}
 
   execute(command: UpdateEndUserCommand): Promise<EndUserResponse> {
     return retryOnConflict(() =>
-      inTransaction(this.dataSource, async (sql) => {
-        const loaded = await loadEndUser(sql, command.endUserId);
+      this.streams.write(async (sql) => {
+        const loaded = await this.streams.load(sql, command.endUserId);
         const now = new Date();
         const events = decide(
           { type: 'UpdateEndUser', data: { endUserId: command.endUserId, platformId: command.platformId, changes: command.changes, now } },
           loaded.state,
         );
-        const saved = await saveEndUserEvents(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
+        const saved = await this.streams.save(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
         if (saved.state.status !== 'existing') throw new EndUserNotFound(command.endUserId);
         return endUserResponseFromState(saved.state.user);
       }),

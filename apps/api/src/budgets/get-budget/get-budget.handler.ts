@@ -1,0 +1,20 @@
+import { ApiError } from '@app/http';
+import { sqlOfDataSource } from '@app/persistence';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { BudgetResponse } from '../../end-users/shared/end-user.response';
+import { findBudgetOfEndUser } from '../shared/budget-rows';
+import { budgetResponse } from '../shared/budget.response';
+import { GetBudgetQuery } from './get-budget.query';
+
+@QueryHandler(GetBudgetQuery)
+export class GetBudgetHandler implements IQueryHandler<GetBudgetQuery, BudgetResponse> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async execute(query: GetBudgetQuery): Promise<BudgetResponse> {
+    const { user, budget } = await findBudgetOfEndUser(sqlOfDataSource(this.dataSource), query.platformId, query.endUserId);
+    if (!user) throw ApiError.notFound('End user');
+    if (!budget) throw ApiError.notFound('Budget');
+    return budgetResponse(budget);
+  }
+}

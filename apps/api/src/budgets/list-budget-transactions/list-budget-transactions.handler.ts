@@ -1,0 +1,20 @@
+import { sqlOfDataSource } from '@app/persistence';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { requireEndUser } from '../../end-users/shared/require-end-user';
+import { Page } from '../../pagination/page-query.dto';
+import { listLedger } from '../shared/budget-rows';
+import { LedgerEntryResponse, ledgerEntryResponse } from '../shared/budget.response';
+import { ListBudgetTransactionsQuery } from './list-budget-transactions.query';
+
+@QueryHandler(ListBudgetTransactionsQuery)
+export class ListBudgetTransactionsHandler implements IQueryHandler<ListBudgetTransactionsQuery, Page<LedgerEntryResponse>> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async execute(query: ListBudgetTransactionsQuery): Promise<Page<LedgerEntryResponse>> {
+    const sql = sqlOfDataSource(this.dataSource);
+    await requireEndUser(sql, query.platformId, query.endUserId);
+    const { rows, total } = await listLedger(sql, query.endUserId, query.page, query.limit);
+    return { data: rows.map(ledgerEntryResponse), total, page: query.page, limit: query.limit };
+  }
+}

@@ -1,0 +1,79 @@
+import { AppConfig } from '@app/config';
+import {
+  CURRENT_SCHEMA_VERSION,
+  decodeEndUserEvent,
+  EndUserEvent,
+  EndUserState,
+  endUserStreamId,
+  evolve,
+  fold,
+  initialState,
+  readModelChange,
+} from '@app/end-users';
+import { appendToStream, EventMetadata, readStream, StoredEvent } from '@app/event-store';
+import { enqueueOutboxMessages, outboxSignal } from '@app/outbox';
+import { inTransaction, Sql } from '@app/persistence';
+import { applyEndUserProjection } from '@app/read-models';
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG } from '@app/persistence';
+import { toOutboxMessage } from './integration-events';
+
+export interface LoadedEndUser {
+  state: EndUserState;
+  version: number;
+}
+
+export interface SavedEndUser extends LoadedEndUser {
+  stored: StoredEvent[];
+}
+
+/** Loading and saving end-user streams: the append, its inline projections and its outbox rows. */
+@Injectable()
+export class EndUserStreams {
+  private readonly topic: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.topic = config.KAFKA_TOPIC;
+  }
+
+  /** A write transaction; once it commits, the outbox relay of this process is woken. */
+  write<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return inTransaction(this.dataSource, work, () => outboxSignal.notify());
+  }
+
+  /** Folds the user's stream; runs in the caller's transaction. */
+  async load(sql: Sql, endUserId: string): Promise<LoadedEndUser> {
+    const stored = await readStream(sql, endUserStreamId(endUserId));
+    const state = stored.map((event) => decodeEndUserEvent(event.type, event.schemaVersion, event.data)).reduce(evolve, initialState());
+    return { state, version: stored.length === 0 ? 0 : stored[stored.length - 1].streamVersion };
+  }
+
+  /**
+   * Appends decided events at `loaded.version` and, in the caller's transaction, applies the inline
+   * projections (a read after the write sees it) and records the public events for publishing.
+   */
+  async save(sql: Sql, endUserId: string, loaded: LoadedEndUser, events: EndUserEvent[], metadata: EventMetadata): Promise<SavedEndUser> {
+    if (events.length === 0) return { ...loaded, stored: [] };
+    const stored = await appendToStream(
+      sql,
+      endUserStreamId(endUserId),
+      loaded.version,
+      events.map((event) => ({ eventId: randomUUID(), type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data })),
+      metadata,
+    );
+    const state = fold(events, loaded.state);
+    if (state.status === 'absent') throw new Error('saved events must leave the end user existing or deleted');
+    const version = loaded.version + events.length;
+    await applyEndUserProjection(sql, readModelChange(state, version, events));
+    await enqueueOutboxMessages(
+      sql,
+      events.map((event, index) => toOutboxMessage(this.topic, event, stored[index], state.user.platformId, metadata)),
+    );
+    return { state, version, stored };
+  }
+}

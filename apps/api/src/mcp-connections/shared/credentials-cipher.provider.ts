@@ -1,0 +1,14 @@
+import { AppConfig } from '@app/config';
+import { CredentialsCipher, DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } from '@app/keys';
+import { APP_CONFIG } from '@app/persistence';
+import { Logger, Provider } from '@nestjs/common';
+
+export const credentialsCipherProvider: Provider = {
+  provide: CredentialsCipher,
+  inject: [APP_CONFIG],
+  useFactory: (config: AppConfig) => {
+    if (config.MCP_CREDENTIALS_KEY) return new CredentialsCipher(parseCredentialsKey(config.MCP_CREDENTIALS_KEY));
+    new Logger('McpConnections').warn('MCP_CREDENTIALS_KEY is not set: using the development-only key (refused in production)');
+    return new CredentialsCipher(DEVELOPMENT_CREDENTIALS_KEY);
+  },
+};

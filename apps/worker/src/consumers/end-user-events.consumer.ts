@@ -1,0 +1,132 @@
+import { AppConfig } from '@app/config';
+import { createKafka, KafkaPublisher } from '@app/kafka';
+import { APP_CONFIG } from '@app/persistence';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { sendToDeadLetter } from '../dead-letter/dead-letter';
+import { PermanentMessageError } from '../reactions/reaction';
+import { EventProcessor } from './event-processor';
+import { backoffMs, isInfrastructureFailure } from './retry-policy';
+
+export interface ConsumerStats {
+  applied: number;
+  duplicates: number;
+  retried: number;
+  deadLettered: number;
+}
+
+/**
+ * The worker's consumer group on the end-user events topic. Each message's effect and its inbox
+ * record commit in one transaction, and its offset is resolved only after that commit. A message
+ * that keeps failing goes to the dead-letter topic after bounded retries; a database outage is
+ * waited out instead, so healthy messages are never dead-lettered for it.
+ */
+@Injectable()
+export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('EndUserEventsConsumer');
+  private consumer: Consumer | null = null;
+  private readonly publisher: KafkaPublisher;
+  private stopping = false;
+  readonly stats: ConsumerStats = { applied: 0, duplicates: 0, retried: 0, deadLettered: 0 };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly processor: EventProcessor,
+  ) {
+    this.publisher = new KafkaPublisher(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-worker-dlt`));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const kafka = createKafka(this.config.KAFKA_BROKERS, `${this.config.KAFKA_CLIENT_ID}-worker`);
+    const consumer = kafka.consumer({
+      groupId: this.config.KAFKA_CONSUMER_GROUP,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 50,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.logger.error(`consumer crashed (${payload.error.message}); restart=${payload.restart}`);
+      if (!payload.restart && !this.stopping) process.exitCode = 1;
+    });
+    this.consumer = consumer;
+    await this.connectWithRetry(consumer);
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommitInterval: 200,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.logger.log(`consuming ${this.config.KAFKA_TOPIC} as group ${this.config.KAFKA_CONSUMER_GROUP}`);
+  }
+
+  /** Stops fetching, lets the message in flight finish and commits what was resolved. */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.publisher.close().catch(() => undefined);
+  }
+
+  private async connectWithRetry(consumer: Consumer): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic: this.config.KAFKA_TOPIC, fromBeginning: true });
+        return;
+      } catch (error) {
+        if (this.stopping) throw error;
+        this.logger.warn(`cannot reach the broker yet (${error instanceof Error ? error.message : String(error)}); retrying`);
+        await sleep(backoffMs(attempt, 5_000));
+      }
+    }
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      const done = await this.handleMessage(batch.topic, batch.partition, message, heartbeat, () => isRunning() && !isStale());
+      if (!done) return;
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+    await commitOffsetsIfNecessary();
+  }
+
+  /** True once the message is processed or dead-lettered; false if the consumer must stop first. */
+  private async handleMessage(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>, canGoOn: () => boolean): Promise<boolean> {
+    let failures = 0;
+    let infrastructureWaits = 0;
+    for (;;) {
+      try {
+        const outcome = await this.processor.process(this.processor.decode(message.value));
+        if (outcome === 'applied') this.stats.applied++;
+        if (outcome === 'duplicate') this.stats.duplicates++;
+        return true;
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        if (isInfrastructureFailure(failure)) {
+          infrastructureWaits++;
+          this.logger.warn(`database unavailable while processing ${topic}/${partition}@${message.offset}; waiting`);
+          await sleep(backoffMs(infrastructureWaits, 5_000));
+        } else {
+          failures++;
+          if (failure instanceof PermanentMessageError || failures >= this.config.WORKER_MAX_ATTEMPTS) {
+            await sendToDeadLetter(this.publisher, this.config.deadLetterTopic, { topic, partition, message }, failure, failures);
+            this.stats.deadLettered++;
+            this.logger.warn(`dead-lettered ${topic}/${partition}@${message.offset} after ${failures} attempt(s): ${failure.message}`);
+            return true;
+          }
+          this.stats.retried++;
+          await sleep(backoffMs(failures, 2_000));
+        }
+        if (!canGoOn()) return false;
+        await heartbeat();
+      }
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,54 @@
+import { openingEntryFor, toUsdString } from '@app/budgets';
+import { EndUserCreatedV1, EndUserIntegrationEvent } from '@app/contracts';
+import { Sql } from '@app/persistence';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { PermanentMessageError, Reaction } from './reaction';
+
+/**
+ * Creates the budget decided at creation (same id) and its opening ledger row, together. The
+ * unique constraints (one budget per user, one ledger row per source event) make a repeat a no-op,
+ * and every timestamp comes from the event, never from this process's clock.
+ */
+@Injectable()
+export class ProvisionBudgetWhenEndUserCreated implements Reaction {
+  readonly name = 'provision-budget-when-end-user-created';
+  readonly handles = 'end_user.created' as const;
+
+  async apply(sql: Sql, event: EndUserIntegrationEvent): Promise<void> {
+    const { data, platform_id: platformId, end_user_id: endUserId, event_id: eventId } = event as EndUserCreatedV1;
+    if (data.budget === null) return;
+    const platforms = await sql.query('SELECT 1 FROM platforms WHERE id = $1', [platformId]);
+    if (platforms.length === 0) throw new PermanentMessageError(`platform ${platformId} does not exist`);
+    const maxUsd = toUsdString(data.budget.max_usd);
+    const opening = openingEntryFor({ budgetId: data.budget.id, maxUsd, period: data.budget.period, periodStart: data.budget.period_start });
+    await sql.query(
+      `WITH budget AS (
+         INSERT INTO budgets (id, platform_id, end_user_id, max_usd, used_usd, period, period_start, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7)
+         ON CONFLICT DO NOTHING
+         RETURNING id
+       )
+       INSERT INTO budget_ledger (id, budget_id, end_user_id, platform_id, type, amount_usd, max_usd_after, used_usd_after, remaining_usd_after, reason, created_at, source_event_id)
+       SELECT $8, budget.id, $3, $2, $9, $10, $11, $12, $13, $14, $7, $15 FROM budget
+       ON CONFLICT DO NOTHING`,
+      [
+        data.budget.id,
+        platformId,
+        endUserId,
+        maxUsd,
+        data.budget.period,
+        data.budget.period_start,
+        data.created_at,
+        randomUUID(),
+        opening.type,
+        opening.amountUsd,
+        opening.maxUsdAfter,
+        opening.usedUsdAfter,
+        opening.remainingUsdAfter,
+        opening.reason,
+        eventId,
+      ],
+    );
+  }
+}

@@ -1,0 +1,2 @@
+export * from './end-user-events';
+export * from './validate-integration-event';

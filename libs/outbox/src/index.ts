@@ -1,0 +1,3 @@
+export * from './outbox-message';
+export * from './outbox-signal';
+export * from './outbox-relay';

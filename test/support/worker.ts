@@ -1,0 +1,55 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { EndUserEventsConsumer } from '../../apps/worker/src/consumers/end-user-events.consumer';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+
+export interface RunningWorker {
+  app: INestApplicationContext;
+  consumer: EndUserEventsConsumer;
+  close(): Promise<void>;
+}
+
+/** The real worker module in this process, consuming the test topic as the test consumer group. */
+export async function startWorker(): Promise<RunningWorker> {
+  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['error'] });
+  return { app, consumer: app.get(EndUserEventsConsumer), close: () => app.close() };
+}
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** A built app (`npm run build`) as its own OS process, so a test can kill -9 it. */
+export function spawnApp(app: 'api' | 'worker', env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${app}/src/main.js`)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
