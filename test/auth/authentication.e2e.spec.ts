@@ -155,6 +155,23 @@ describe('authentication', () => {
     });
   });
 
+  describe('401 for a revoked or expired end-user key', () => {
+    // No route revokes or expires an end-user key yet; the key row is changed directly to exercise the rule.
+    it('refuses a revoked end-user key while the user’s other keys keep working', async () => {
+      const { c, user } = await setup();
+      const other = (await c.create({ external_id: user.external_id })).body.api_key;
+      await db.query('UPDATE end_user_api_keys SET is_active = false WHERE id = $1', [user.api_key.id]);
+      expectError(await meRoute(api.server, { Authorization: `Bearer ${user.api_key.raw_key}` }), 401, 'unauthorized');
+      expect((await meRoute(api.server, { Authorization: `Bearer ${other.raw_key}` })).status).toBe(200);
+    });
+
+    it('refuses an expired end-user key', async () => {
+      const { user } = await setup();
+      await db.query("UPDATE end_user_api_keys SET expires_at = now() - interval '1 second' WHERE id = $1", [user.api_key.id]);
+      expectError(await meRoute(api.server, { Authorization: `Bearer ${user.api_key.raw_key}` }), 401, 'unauthorized');
+    });
+  });
+
   describe('403 forbidden for a valid key of the wrong type', () => {
     it('refuses an end-user key on every management route of its own platform, and changes nothing', async () => {
       const { platform, c, user } = await setup();

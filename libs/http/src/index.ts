@@ -7,3 +7,4 @@ export * from './validation';
 export * from './validation.pipe';
 export * from './storable-text';
 export * from './json-object.validator';
+export * from './code-point-length.validator';

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import { ApiError } from './api-error';
 import { findUnstorableText, MAX_JSON_DEPTH } from './storable-text';
 import { validationErrorFrom } from './validation';
@@ -36,6 +37,25 @@ export class StrictValidationPipe extends ValidationPipe {
         problem.issue === 'too_deep' ? `${field} is nested deeper than ${MAX_JSON_DEPTH} levels` : `${field} contains a character that cannot be stored (NUL or an unpaired surrogate)`;
       throw ApiError.validation(field, problem.issue, message);
     }
+    this.refuseUnknownKeys(value, metadata);
     return super.transform(value, metadata);
+  }
+
+  /**
+   * class-transformer silently drops keys such as __proto__, constructor or toString before
+   * class-validator's whitelist sees them; a client sending one still deserves a 400.
+   */
+  private refuseUnknownKeys(value: unknown, metadata: ArgumentMetadata): void {
+    if ((metadata.type !== 'body' && metadata.type !== 'query') || !metadata.metatype || value === null || typeof value !== 'object') return;
+    const known = new Set(getMetadataStorage().getTargetValidationMetadatas(metadata.metatype, '', true, false).map((rule) => rule.propertyName));
+    if (known.size === 0) return;
+    const unknown = Object.keys(value).filter((key) => !known.has(key));
+    if (unknown.length > 0) {
+      throw new ApiError(
+        'validation_error',
+        unknown.map((key) => `${key} is not a known field`).join('; '),
+        unknown.map((field) => ({ field, issue: 'unknown_field' })),
+      );
+    }
   }
 }

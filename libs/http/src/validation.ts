@@ -17,6 +17,8 @@ const ISSUE_BY_CONSTRAINT: Record<string, string> = {
   equals: 'immutable',
   nestedValidation: 'invalid_type',
   maxLength: 'too_long',
+  maxCodePoints: 'too_long',
+  minCodePoints: 'too_short',
   minLength: 'too_short',
   length: 'invalid_length',
   isNotEmpty: 'too_short',

@@ -1,17 +1,28 @@
-import { DataSource, QueryRunner } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
-/** The one way code below the handlers talks to PostgreSQL: parameterised SQL on one connection. */
+/** The one way code below the handlers talks to PostgreSQL: parameterised SQL, rows back. */
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
 }
 
-function sqlOf(runner: QueryRunner): Sql {
-  return { query: (text, params) => runner.query(text, params) };
+/**
+ * The data source's bounded pg pool. Statements go to it directly: TypeORM keeps the pool,
+ * the configuration and the migrations, and adds nothing on the hot paths.
+ */
+export function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as PostgresDriver).master as Pool;
+}
+
+function sqlOfClient(client: PoolClient): Sql {
+  return { query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[] };
 }
 
 /** Outside a transaction: each statement runs on any pooled connection. */
 export function sqlOfDataSource(dataSource: DataSource): Sql {
-  return { query: (text, params) => dataSource.query(text, params) };
+  const pool = poolOf(dataSource);
+  return { query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[] };
 }
 
 /**
@@ -20,19 +31,22 @@ export function sqlOfDataSource(dataSource: DataSource): Sql {
  * The only transaction helper of the project.
  */
 export async function inTransaction<T>(dataSource: DataSource, work: (sql: Sql) => Promise<T>, afterCommit?: () => void): Promise<T> {
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
+  const client = await poolOf(dataSource).connect();
+  let broken: Error | undefined;
   try {
-    await runner.startTransaction();
-    const result = await work(sqlOf(runner));
-    await runner.commitTransaction();
+    await client.query('BEGIN');
+    const result = await work(sqlOfClient(client));
+    await client.query('COMMIT');
     afterCommit?.();
     return result;
   } catch (error) {
-    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
     throw error;
   } finally {
-    await runner.release();
+    // A connection that could not even roll back is destroyed rather than reused.
+    client.release(broken);
   }
 }
 

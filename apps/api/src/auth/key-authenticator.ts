@@ -2,6 +2,7 @@ import { ApiError } from '@app/http';
 import { hashesEqual, hashKey, kindOfKey } from '@app/keys';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { sqlOfDataSource } from '@app/persistence';
 import { PlatformSettings } from '@app/platforms';
 import { EndUserPrincipal, PlatformPrincipal, Principal } from './principal';
 
@@ -39,7 +40,7 @@ export class KeyAuthenticator {
   }
 
   private async platformKey(hash: Buffer): Promise<PlatformPrincipal | null> {
-    const rows: PlatformKeyRow[] = await this.dataSource.query(
+    const rows = await sqlOfDataSource(this.dataSource).query<PlatformKeyRow>(
       `SELECT k.id AS key_id, k.platform_id, k.key_hash, p.settings
        FROM platform_api_keys k JOIN platforms p ON p.id = k.platform_id
        WHERE k.key_hash = $1 AND k.is_active AND (k.expires_at IS NULL OR k.expires_at > now())`,
@@ -52,7 +53,7 @@ export class KeyAuthenticator {
 
   /** A deleted or deactivated user's keys stop working at once: the read row is gone or inactive. */
   private async endUserKey(hash: Buffer): Promise<EndUserPrincipal | null> {
-    const rows: EndUserKeyRow[] = await this.dataSource.query(
+    const rows = await sqlOfDataSource(this.dataSource).query<EndUserKeyRow>(
       `SELECT k.id AS key_id, k.platform_id, k.end_user_id, h.key_hash
        FROM end_user_key_hashes h
        JOIN end_user_api_keys k ON k.id = h.key_id

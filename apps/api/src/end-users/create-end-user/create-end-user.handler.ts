@@ -64,10 +64,14 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
       return { created: true, body: this.present(saved.state, keyId, key) };
     }
 
-    const [{ end_user_id: existingId }] = await sql.query<{ end_user_id: string }>(
-      'SELECT end_user_id FROM end_user_external_ids WHERE platform_id = $1 AND external_id = $2',
+    // Repeat creates of one user queue on its claim row instead of racing for the next stream version.
+    const [claim] = await sql.query<{ end_user_id: string }>(
+      'SELECT end_user_id FROM end_user_external_ids WHERE platform_id = $1 AND external_id = $2 FOR UPDATE',
       [command.platformId, command.externalId],
     );
+    // The holder was deleted between our insert and this read: the whole attempt starts over.
+    if (!claim) throw new EndUserWasDeleted(command.externalId);
+    const existingId = claim.end_user_id;
     const loaded = await this.streams.load(sql, existingId);
     const events = decide({ type: 'IssueApiKey', data: { endUserId: existingId, platformId: command.platformId, apiKey: { keyId, keyPrefix: key.prefix }, now } }, loaded.state);
     const saved = await this.streams.save(sql, existingId, loaded, events, metadata);

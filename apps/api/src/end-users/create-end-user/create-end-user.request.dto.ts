@@ -1,19 +1,17 @@
-import { IsJsonObject } from '@app/http';
+import { CodePointLength, IsJsonObject } from '@app/http';
 import { JsonObject } from '@app/end-users';
-import { IsDefined, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsDefined, IsString, ValidateIf } from 'class-validator';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 
 export class CreateEndUserRequest {
   // class-validator checks bottom-up, and only the first failure of a field is reported.
-  @MaxLength(255, { message: 'external_id must be 1-255 characters' })
-  @MinLength(1, { message: 'external_id must be 1-255 characters' })
+  @CodePointLength(1, 255, { message: 'external_id must be 1-255 characters' })
   @IsString({ message: 'external_id must be a string' })
   @IsDefined({ message: 'external_id is required' })
   external_id!: string;
 
-  @MaxLength(100, { message: 'display_name must be 1-100 characters' })
-  @MinLength(1, { message: 'display_name must be 1-100 characters' })
+  @CodePointLength(1, 100, { message: 'display_name must be 1-100 characters' })
   @IsString({ message: 'display_name must be a string or null' })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   display_name?: string | null;

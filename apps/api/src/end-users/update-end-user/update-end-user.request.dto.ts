@@ -1,11 +1,10 @@
 import { JsonObject } from '@app/end-users';
-import { IsJsonObject } from '@app/http';
-import { Equals, IsBoolean, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { CodePointLength, IsJsonObject } from '@app/http';
+import { Equals, IsBoolean, IsString, ValidateIf } from 'class-validator';
 import { MAX_METADATA_BYTES } from '../create-end-user/create-end-user.request.dto';
 
 export class UpdateEndUserRequest {
-  @MaxLength(100, { message: 'display_name must be 1-100 characters' })
-  @MinLength(1, { message: 'display_name must be 1-100 characters' })
+  @CodePointLength(1, 100, { message: 'display_name must be 1-100 characters' })
   @IsString({ message: 'display_name must be a string or null' })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   display_name?: string | null;

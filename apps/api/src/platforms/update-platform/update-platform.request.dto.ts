@@ -1,7 +1,7 @@
 import { isValidUsdAmount } from '@app/budgets';
-import { IsJsonObject } from '@app/http';
+import { CodePointLength, IsJsonObject } from '@app/http';
 import { Type } from 'class-transformer';
-import { IsString, MaxLength, MinLength, ValidateIf, ValidateNested, ValidationArguments, registerDecorator } from 'class-validator';
+import { IsString, ValidateIf, ValidateNested, ValidationArguments, registerDecorator } from 'class-validator';
 
 function IsUsdAmount(): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
@@ -21,8 +21,7 @@ export class PlatformSettingsPatch {
 }
 
 export class UpdatePlatformRequest {
-  @MaxLength(200, { message: 'name must be 1-200 characters' })
-  @MinLength(1, { message: 'name must be 1-200 characters' })
+  @CodePointLength(1, 200, { message: 'name must be 1-200 characters' })
   @IsString({ message: 'name must be a string' })
   @ValidateIf((_, value) => value !== undefined)
   name?: string;
