@@ -55,11 +55,16 @@ export function decodeHeaders(headers: IHeaders | undefined): Record<string, str
 export class TopicTap {
   readonly messages: TappedMessage[] = [];
   private readonly seen = new Set<string>();
+  /** Highest offset read per "topic/partition". */
+  private readonly positions = new Map<string, bigint>();
+  /** Where the tap started reading, per "topic/partition". */
+  private readonly starts = new Map<string, bigint>();
 
   private constructor(
     private readonly kafka: Kafka,
     private readonly consumer: Consumer,
     readonly groupId: string,
+    private readonly topics: string[],
   ) {}
 
   static async open(topics: string[], label = 'tap'): Promise<TopicTap> {
@@ -76,7 +81,7 @@ export class TopicTap {
     }
     const groupId = `end-users-tests-${label}-${randomUUID()}`;
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
-    const tap = new TopicTap(kafka, consumer, groupId);
+    const tap = new TopicTap(kafka, consumer, groupId, topics);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: false });
@@ -85,6 +90,8 @@ export class TopicTap {
         const id = `${topic}/${partition}@${message.offset}`;
         if (tap.seen.has(id)) return;
         tap.seen.add(id);
+        const position = `${topic}/${partition}`;
+        if ((tap.positions.get(position) ?? -1n) < BigInt(message.offset)) tap.positions.set(position, BigInt(message.offset));
         tap.messages.push({
           topic,
           partition,
@@ -96,7 +103,10 @@ export class TopicTap {
       },
     });
     await withTimeout(joined, 30_000, `tap ${groupId} did not join its group`);
-    for (const end of ends) consumer.seek(end);
+    for (const end of ends) {
+      tap.starts.set(`${end.topic}/${end.partition}`, BigInt(end.offset));
+      consumer.seek(end);
+    }
     return tap;
   }
 
@@ -114,6 +124,27 @@ export class TopicTap {
       const found = this.messages.filter(predicate);
       return found.length >= count ? found.sort(byPosition) : undefined;
     }, timeoutMs);
+  }
+
+  /**
+   * Waits until the tap has read everything the topics held when this was called, so a count
+   * taken afterwards is final for what was produced before (a duplicate would be in it).
+   */
+  async catchUp(timeoutMs = 20_000): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const wanted: Array<{ position: string; last: bigint }> = [];
+    try {
+      for (const topic of this.topics) {
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+          const position = `${topic}/${partition}`;
+          if (BigInt(high) > (this.starts.get(position) ?? 0n)) wanted.push({ position, last: BigInt(high) - 1n });
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    await eventually(async () => (wanted.every(({ position, last }) => (this.positions.get(position) ?? -1n) >= last) ? true : undefined), timeoutMs);
   }
 
   async close(): Promise<void> {

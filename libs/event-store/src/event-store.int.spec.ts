@@ -2,7 +2,7 @@ import { createDataSource, inTransaction, sqlOfDataSource } from '@app/persisten
 import { loadConfig } from '@app/config';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { appendToStream, readAll, readStream } from './event-store';
+import { appendToStream, readAll, readStream, START_OF_ALL } from './event-store';
 import { NewEvent, StreamVersionConflict } from './stored-event';
 
 const metadata = { requestId: 'req-1', actorKeyId: null, occurredAt: '2026-01-01T00:00:00.000Z' };
@@ -57,27 +57,66 @@ describe('event store (PostgreSQL)', () => {
     await expect(dataSource.query('DELETE FROM events WHERE stream_id = $1', [streamId])).rejects.toThrow(/append-only/);
   });
 
-  it('never lets readAll skip an event whose transaction commits after a later position', async () => {
-    const sql = sqlOfDataSource(dataSource);
-    const [{ head }] = await sql.query<{ head: string }>('SELECT coalesce(max(global_position), 0) AS head FROM events');
+  async function readAllFor(streams: string[]): Promise<string[]> {
+    const seen: string[] = [];
+    let checkpoint = START_OF_ALL;
+    const [{ low }] = await sqlOfDataSource(dataSource).query<{ low: string }>(
+      "SELECT coalesce(min(transaction_id)::text, '0') AS low FROM events WHERE stream_id = ANY($1)",
+      [streams],
+    );
+    checkpoint = { transactionId: BigInt(low) - 1n, position: 0n };
+    for (;;) {
+      const page = await readAll(sqlOfDataSource(dataSource), checkpoint, 1000);
+      seen.push(...page.events.filter((e) => streams.includes(e.streamId)).map((e) => e.type));
+      if (page.events.length === 0) return seen;
+      checkpoint = page.checkpoint;
+    }
+  }
+
+  it('never lets a resuming readAll skip an event whose transaction commits after a later position', async () => {
     const slowStream = `test-${randomUUID()}`;
     const fastStream = `test-${randomUUID()}`;
-
-    const runner = dataSource.createQueryRunner();
+    const laterStream = `test-${randomUUID()}`;
+    const runner = await dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
+    const inRunner = { query: (text: string, params?: unknown[]) => runner.query(text, params) };
+    let checkpoint = START_OF_ALL;
     try {
-      // The slow transaction takes the lower position and stays open.
-      await appendToStream({ query: (text, params) => runner.query(text, params) }, slowStream, 0, [event('Slow')], metadata);
+      // The slow transaction takes an xid first, then appends after a faster one committed.
+      await inRunner.query('SELECT pg_current_xact_id()');
       await inTransaction(dataSource, (tx) => appendToStream(tx, fastStream, 0, [event('Fast')], metadata));
+      await appendToStream(inRunner, slowStream, 0, [event('Slow')], metadata);
 
-      const whileOpen = (await readAll(sql, BigInt(head), 10_000)).filter((e) => e.streamId === slowStream || e.streamId === fastStream);
-      expect(whileOpen).toEqual([]);
+      const [{ low }] = await sqlOfDataSource(dataSource).query<{ low: string }>(
+        "SELECT coalesce(min(transaction_id)::text, '0') AS low FROM events WHERE stream_id = $1",
+        [fastStream],
+      );
+      checkpoint = { transactionId: BigInt(low) - 1n, position: 0n };
+      // While the slow transaction is open, nothing at or after its xid is handed out.
+      const whileOpen = await readAll(sqlOfDataSource(dataSource), checkpoint, 10_000);
+      expect(whileOpen.events.filter((e) => e.streamId === slowStream || e.streamId === fastStream)).toEqual([]);
+      checkpoint = whileOpen.checkpoint;
     } finally {
       await runner.commitTransaction();
       await runner.release();
     }
-    const afterCommit = (await readAll(sql, BigInt(head), 10_000)).filter((e) => e.streamId === slowStream || e.streamId === fastStream);
-    expect(afterCommit.map((e) => e.type)).toEqual(['Slow', 'Fast']);
+    await inTransaction(dataSource, (tx) => appendToStream(tx, laterStream, 0, [event('Later')], metadata));
+    const seen: string[] = [];
+    for (;;) {
+      const page = await readAll(sqlOfDataSource(dataSource), checkpoint, 1000);
+      seen.push(...page.events.filter((e) => [slowStream, fastStream, laterStream].includes(e.streamId)).map((e) => e.type));
+      if (page.events.length === 0) break;
+      checkpoint = page.checkpoint;
+    }
+    // The slow event has the higher position but the lower xid: it comes first and is not skipped.
+    expect(seen).toEqual(['Slow', 'Fast', 'Later']);
+  });
+
+  it('reads every committed event of many concurrent writers exactly once', async () => {
+    const streams = Array.from({ length: 20 }, () => `test-${randomUUID()}`);
+    await Promise.all(streams.map((streamId) => inTransaction(dataSource, (tx) => appendToStream(tx, streamId, 0, [event('A'), event('B')], metadata))));
+    const seen = await readAllFor(streams);
+    expect(seen).toHaveLength(40);
   });
 });

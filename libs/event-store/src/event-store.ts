@@ -58,19 +58,35 @@ export async function readStream(sql: Sql, streamId: string): Promise<StoredEven
   return rows.map(toStoredEvent);
 }
 
+/** Where a reader of the whole store stands: the (transaction id, position) of the last event it read. */
+export interface AllStreamCheckpoint {
+  transactionId: bigint;
+  position: bigint;
+}
+
+export const START_OF_ALL: AllStreamCheckpoint = { transactionId: 0n, position: 0n };
+
 /**
- * Events after `afterPosition` in global order, at most `limit`. Only events whose transaction is
- * older than every transaction still running are returned: a position committed late can never be
- * skipped by a reader that resumes from the last position it saw.
+ * Events after `after`, at most `limit`, in (transaction id, position) order. Positions are taken
+ * at insert but committed in any order, so "everything after the last position" would skip an
+ * event whose transaction commits late. Only events of transactions older than every transaction
+ * still running are returned, and in transaction order: anything committed later has a higher
+ * transaction id than all of them, so resuming from the checkpoint never skips an event.
+ * Within one stream, use stream_version for order.
  */
-export async function readAll(sql: Sql, afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
-  const rows = await sql.query<EventRow>(
-    `SELECT ${SELECT_COLUMNS} FROM events
-     WHERE global_position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY global_position LIMIT $2`,
-    [afterPosition.toString(), limit],
+export async function readAll(sql: Sql, after: AllStreamCheckpoint, limit: number): Promise<{ events: StoredEvent[]; checkpoint: AllStreamCheckpoint }> {
+  const rows = await sql.query<EventRow & { transaction_id: string }>(
+    `SELECT ${SELECT_COLUMNS}, transaction_id::text AS transaction_id FROM events
+     WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY transaction_id, global_position LIMIT $3`,
+    [after.transactionId.toString(), after.position.toString(), limit],
   );
-  return rows.map(toStoredEvent);
+  const last = rows[rows.length - 1];
+  return {
+    events: rows.map(toStoredEvent),
+    checkpoint: last ? { transactionId: BigInt(last.transaction_id), position: BigInt(last.global_position) } : after,
+  };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
