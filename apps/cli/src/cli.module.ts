@@ -5,6 +5,11 @@ import { DataSource } from 'typeorm';
 import { CreatePlatformKeyCommand, PlatformKeysCommand } from './platforms/create-platform-key.command';
 import { CreatePlatformCommand } from './platforms/create-platform.command';
 import { PlatformsCommand } from './platforms/platforms.command';
+import { EventsCommand } from './events/events.command';
+import { RepublishEventsCommand } from './events/republish-events.command';
+import { ProjectionsCommand } from './projections/projections.command';
+import { ProjectionsStatusCommand } from './projections/projections-status.command';
+import { RebuildProjectionsCommand } from './projections/rebuild-projections.command';
 
 @Module({
   providers: [
@@ -19,6 +24,11 @@ import { PlatformsCommand } from './platforms/platforms.command';
     PlatformKeysCommand,
     CreatePlatformCommand,
     CreatePlatformKeyCommand,
+    ProjectionsCommand,
+    RebuildProjectionsCommand,
+    ProjectionsStatusCommand,
+    EventsCommand,
+    RepublishEventsCommand,
   ],
 })
 export class CliModule {}

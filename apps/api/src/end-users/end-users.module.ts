@@ -6,6 +6,8 @@ import { DeleteEndUserHandler } from './delete-end-user/delete-end-user.handler'
 import { DeleteEndUserHttpController } from './delete-end-user/delete-end-user.http.controller';
 import { GetEndUserHandler } from './get-end-user/get-end-user.handler';
 import { GetEndUserHttpController } from './get-end-user/get-end-user.http.controller';
+import { ListEndUserEventsHandler } from './list-end-user-events/list-end-user-events.handler';
+import { ListEndUserEventsHttpController } from './list-end-user-events/list-end-user-events.http.controller';
 import { ListEndUsersHandler } from './list-end-users/list-end-users.handler';
 import { ListEndUsersHttpController } from './list-end-users/list-end-users.http.controller';
 import './shared/end-user-errors';
@@ -15,13 +17,24 @@ import { UpdateEndUserHttpController } from './update-end-user/update-end-user.h
 
 @Module({
   imports: [CqrsModule],
+  // `:endUserId` matches one path segment only, so `:endUserId/events` and `:endUserId` cannot
+  // shadow each other; the more specific route is still registered first.
   controllers: [
     ListEndUsersHttpController,
     CreateEndUserHttpController,
+    ListEndUserEventsHttpController,
     GetEndUserHttpController,
     UpdateEndUserHttpController,
     DeleteEndUserHttpController,
   ],
-  providers: [EndUserStreams, CreateEndUserHandler, ListEndUsersHandler, GetEndUserHandler, UpdateEndUserHandler, DeleteEndUserHandler],
+  providers: [
+    EndUserStreams,
+    CreateEndUserHandler,
+    ListEndUsersHandler,
+    GetEndUserHandler,
+    ListEndUserEventsHandler,
+    UpdateEndUserHandler,
+    DeleteEndUserHandler,
+  ],
 })
 export class EndUsersModule {}

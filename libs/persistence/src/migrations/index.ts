@@ -3,6 +3,14 @@ import { Platforms1764300000001 } from './1764300000001-platforms';
 import { EndUsers1764300000002 } from './1764300000002-end-users';
 import { OutboxAndInbox1764300000003 } from './1764300000003-outbox-and-inbox';
 import { BudgetsRateLimitsMcp1764300000004 } from './1764300000004-budgets-rate-limits-mcp';
+import { ProjectionOperations1764300000005 } from './1764300000005-projection-operations';
 
 /** In order; a released migration is never edited, only followed by a new one. */
-export const migrations = [EventStore1764300000000, Platforms1764300000001, EndUsers1764300000002, OutboxAndInbox1764300000003, BudgetsRateLimitsMcp1764300000004];
+export const migrations = [
+  EventStore1764300000000,
+  Platforms1764300000001,
+  EndUsers1764300000002,
+  OutboxAndInbox1764300000003,
+  BudgetsRateLimitsMcp1764300000004,
+  ProjectionOperations1764300000005,
+];

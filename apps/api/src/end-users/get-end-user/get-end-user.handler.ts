@@ -1,9 +1,12 @@
+import { endUserStreamId } from '@app/end-users';
+import { readStream } from '@app/event-store';
 import { ApiError } from '@app/http';
 import { sqlOfDataSource } from '@app/persistence';
 import { findEndUser } from '@app/read-models';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { EndUserResponse, endUserResponseFromRow } from '../shared/end-user.response';
+import { EndUserResponse, endUserResponseFromRow, endUserResponseFromState } from '../shared/end-user.response';
+import { endUserAsOf } from './end-user-as-of';
 import { GetEndUserQuery } from './get-end-user.query';
 
 @QueryHandler(GetEndUserQuery)
@@ -11,7 +14,15 @@ export class GetEndUserHandler implements IQueryHandler<GetEndUserQuery, EndUser
   constructor(private readonly dataSource: DataSource) {}
 
   async execute(query: GetEndUserQuery): Promise<EndUserResponse> {
-    const row = await findEndUser(sqlOfDataSource(this.dataSource), query.platformId, query.endUserId);
+    const sql = sqlOfDataSource(this.dataSource);
+    if (query.asOf !== null) {
+      // Audit path: a user's stream is short (its create, patches and repeat creates), so it is read whole.
+      const user = endUserAsOf(await readStream(sql, endUserStreamId(query.endUserId)), query.platformId, query.asOf);
+      if (!user) throw ApiError.notFound('End user');
+      return endUserResponseFromState(user);
+    }
+    // Hot path: one indexed read of the projection.
+    const row = await findEndUser(sql, query.platformId, query.endUserId);
     if (!row) throw ApiError.notFound('End user');
     return endUserResponseFromRow(row);
   }

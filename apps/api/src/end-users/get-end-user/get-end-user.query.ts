@@ -5,6 +5,8 @@ export class GetEndUserQuery extends Query<EndUserResponse> {
   constructor(
     readonly platformId: string,
     readonly endUserId: string,
+    /** When set, the user as it was at that instant, folded from its events. */
+    readonly asOf: Date | null = null,
   ) {
     super();
   }

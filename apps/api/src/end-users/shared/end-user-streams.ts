@@ -13,12 +13,12 @@ import {
 import { appendToStream, EventMetadata, readStream, StoredEvent } from '@app/event-store';
 import { enqueueOutboxMessages, outboxSignal } from '@app/outbox';
 import { inTransaction, Sql } from '@app/persistence';
+import { toOutboxMessage } from '@app/publishing';
 import { applyEndUserProjection } from '@app/read-models';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '@app/persistence';
-import { toOutboxMessage } from './integration-events';
 
 export interface LoadedEndUser {
   state: EndUserState;
@@ -72,7 +72,7 @@ export class EndUserStreams {
     await applyEndUserProjection(sql, readModelChange(state, version, events));
     await enqueueOutboxMessages(
       sql,
-      events.map((event, index) => toOutboxMessage(this.topic, event, stored[index], state.user.platformId, metadata)),
+      events.map((event, index) => toOutboxMessage(this.topic, event, stored[index].eventId, state.user.platformId, metadata)),
     );
     return { state, version, stored };
   }

@@ -1,7 +1,8 @@
+/** Maps stored end-user events to the public contract; shared by the API (outbox) and the operator CLI (republish). */
 import { usdToNumber } from '@app/budgets';
 import { EndUserIntegrationEvent, KAFKA_HEADERS, PublicApiKey } from '@app/contracts';
 import { EndUserEvent, IssuedApiKey } from '@app/end-users';
-import { EventMetadata, StoredEvent } from '@app/event-store';
+import { EventMetadata } from '@app/event-store';
 import { OutboxMessage } from '@app/outbox';
 
 function publicKey(key: IssuedApiKey): PublicApiKey {
@@ -51,14 +52,14 @@ export function toIntegrationEvent(event: EndUserEvent, eventId: string, platfor
 }
 
 /** Keyed by end user, so each user's events land on one partition in order. */
-export function toOutboxMessage(topic: string, event: EndUserEvent, stored: StoredEvent, platformId: string, metadata: EventMetadata): OutboxMessage {
-  const integrationEvent = toIntegrationEvent(event, stored.eventId, platformId, metadata.occurredAt);
+export function toOutboxMessage(topic: string, event: EndUserEvent, eventId: string, platformId: string, metadata: EventMetadata): OutboxMessage {
+  const integrationEvent = toIntegrationEvent(event, eventId, platformId, metadata.occurredAt);
   const headers: Record<string, string> = {
     [KAFKA_HEADERS.eventType]: integrationEvent.event_type,
     [KAFKA_HEADERS.schemaVersion]: String(integrationEvent.schema_version),
-    [KAFKA_HEADERS.eventId]: stored.eventId,
+    [KAFKA_HEADERS.eventId]: eventId,
     [KAFKA_HEADERS.contentType]: 'application/json',
   };
   if (metadata.requestId) headers[KAFKA_HEADERS.requestId] = metadata.requestId;
-  return { eventId: stored.eventId, topic, key: integrationEvent.end_user_id, payload: JSON.stringify(integrationEvent), headers };
+  return { eventId, topic, key: integrationEvent.end_user_id, payload: JSON.stringify(integrationEvent), headers };
 }

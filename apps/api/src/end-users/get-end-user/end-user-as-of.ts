@@ -1,0 +1,22 @@
+import { decodeEndUserEvent, EndUser, evolve, initialState } from '@app/end-users';
+import { StoredEvent } from '@app/event-store';
+
+/**
+ * The user as it was at `asOf`, folded from its whole stream, or null when it is not to be shown:
+ * it did not exist yet, it had been deleted by then, it is deleted now (a deleted user is gone from
+ * every read, its history included), or it belongs to another platform.
+ *
+ * The fold takes the stream in version order and stops at the first event that occurred after
+ * `asOf`: every answer is a state the user really had (the state at some version), even if clocks
+ * of two writers disagreed and a later version carries an earlier occurred_at.
+ */
+export function endUserAsOf(stream: readonly StoredEvent[], platformId: string, asOf: Date): EndUser | null {
+  if (stream.some((event) => event.type === 'EndUserDeleted')) return null;
+  let state = initialState();
+  for (const stored of stream) {
+    if (Date.parse(stored.metadata.occurredAt) > asOf.getTime()) break;
+    state = evolve(state, decodeEndUserEvent(stored.type, stored.schemaVersion, stored.data));
+  }
+  if (state.status !== 'existing' || state.user.platformId !== platformId) return null;
+  return state.user;
+}

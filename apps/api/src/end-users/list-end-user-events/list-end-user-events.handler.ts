@@ -1,0 +1,26 @@
+import { ApiError } from '@app/http';
+import { sqlOfDataSource } from '@app/persistence';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { Page } from '../../pagination/page-query.dto';
+import { EndUserEventResponse, endUserEventResponse } from './end-user-event.response';
+import { pageOfEndUserEvents, platformOfLiveEndUser } from './end-user-event-rows';
+import { ListEndUserEventsQuery } from './list-end-user-events.query';
+
+/**
+ * A user's events, oldest first. Another platform's user and a missing one are 404, as on every
+ * read. So is a deleted user (decision): the contract says a deleted user is gone from every read,
+ * and its history is one of them; operators still have the events themselves.
+ */
+@QueryHandler(ListEndUserEventsQuery)
+export class ListEndUserEventsHandler implements IQueryHandler<ListEndUserEventsQuery, Page<EndUserEventResponse>> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async execute(query: ListEndUserEventsQuery): Promise<Page<EndUserEventResponse>> {
+    const sql = sqlOfDataSource(this.dataSource);
+    const platformId = await platformOfLiveEndUser(sql, query.endUserId);
+    if (platformId !== query.platformId) throw ApiError.notFound('End user');
+    const { rows, total } = await pageOfEndUserEvents(sql, query.endUserId, query.page, query.limit);
+    return { data: rows.map((row) => endUserEventResponse(row, platformId)), total, page: query.page, limit: query.limit };
+  }
+}

@@ -1,0 +1,227 @@
+import { createKafka, KafkaPublisher, MessagePublisher, OutgoingMessage } from '@app/kafka';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { ensureTopic, testTopic, TopicTap } from '../../../test/support/kafka';
+import { eventually } from '../../../test/support/worker';
+import { OutboxRelay, RelayLogger } from './outbox-relay';
+
+jest.setTimeout(60_000);
+
+/** A topic of these tests' own, so nothing the worker consumes ever sees their rows. */
+const RELAY_TOPIC = `${testTopic()}.relay-int`;
+const DATABASE_URL = process.env.DATABASE_URL!;
+
+/** Stands in for a broken broker (the one case that may not use the real KafkaPublisher). */
+class UnreachableBroker implements MessagePublisher {
+  calls = 0;
+  async publish(_topic: string, _messages: OutgoingMessage[]): Promise<void> {
+    this.calls++;
+    throw new Error('broker unreachable (test double)');
+  }
+  async close(): Promise<void> {}
+}
+
+class CollectingLogger implements RelayLogger {
+  readonly lines: string[] = [];
+  log(message: string): void {
+    this.lines.push(message);
+  }
+  warn(message: string): void {
+    this.lines.push(`WARN ${message}`);
+  }
+}
+
+describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
+  let db: Client;
+  let tap: TopicTap;
+  const relays: OutboxRelay[] = [];
+  const publishers: MessagePublisher[] = [];
+
+  beforeAll(async () => {
+    await ensureTopic(RELAY_TOPIC, 3);
+    db = new Client({ connectionString: DATABASE_URL, application_name: 'outbox-relay-int-spec' });
+    await db.connect();
+    tap = await TopicTap.open([RELAY_TOPIC], 'relay-int');
+  });
+  afterAll(async () => {
+    await tap?.close();
+    await db?.end();
+  });
+  beforeEach(async () => {
+    // The relay lock is one per database: another relay on the test database (an API left running) would lead instead of ours.
+    await eventually(async () => {
+      const [{ count }] = (await db.query(`SELECT count(*)::int AS count FROM pg_stat_activity WHERE application_name = 'end-users-outbox-relay'`)).rows;
+      return count === 0 ? true : undefined;
+    }, 20_000).catch(() => {
+      throw new Error('another outbox relay is connected to the test database; stop it (an API process?) and run again');
+    });
+  });
+  afterEach(async () => {
+    for (const relay of relays.splice(0)) await relay.stop();
+    for (const publisher of publishers.splice(0)) await publisher.close().catch(() => undefined);
+  });
+
+  function relay(publisher: MessagePublisher = realPublisher(), logger: RelayLogger = new CollectingLogger(), batchSize = 10): OutboxRelay {
+    const created = new OutboxRelay(publisher, { databaseUrl: DATABASE_URL, batchSize, pollIntervalMs: 20, maxBackoffMs: 200, retentionMs: 24 * 60 * 60 * 1000 }, logger);
+    relays.push(created);
+    return created;
+  }
+
+  function realPublisher(): KafkaPublisher {
+    const publisher = new KafkaPublisher(createKafka(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', `outbox-relay-int-${randomUUID().slice(0, 8)}`));
+    publishers.push(publisher);
+    return publisher;
+  }
+
+  /** Writes one outbox row on `sql` (in whatever transaction it is in) and returns its id. */
+  async function enqueue(sql: Client, key: string, payload: string, headers: Record<string, string> = {}): Promise<bigint> {
+    const { rows } = await sql.query('INSERT INTO outbox (event_id, topic, message_key, payload, headers) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
+      randomUUID(),
+      RELAY_TOPIC,
+      key,
+      payload,
+      JSON.stringify(headers),
+    ]);
+    return BigInt(rows[0].id);
+  }
+
+  async function rowState(id: bigint): Promise<{ published: boolean; attempts: number; last_error: string | null }> {
+    const { rows } = await db.query('SELECT published_at IS NOT NULL AS published, attempts, last_error FROM outbox WHERE id = $1', [String(id)]);
+    return rows[0];
+  }
+
+  const allPublished = (ids: bigint[]) =>
+    eventually(async () => {
+      const { rows } = await db.query('SELECT count(*)::int AS count FROM outbox WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids.map(String)]);
+      return rows[0].count === 0 ? true : undefined;
+    }, 30_000);
+
+  const payloadsOf = (key: string) => tap.withKey(key).map((message) => message.value);
+
+  it('publishes a row whose transaction commits after later rows were already published: nothing is skipped', async () => {
+    relay().start();
+    const heldKey = randomUUID();
+    const laterKey = randomUUID();
+
+    const held = new Client({ connectionString: DATABASE_URL });
+    await held.connect();
+    try {
+      await held.query('BEGIN');
+      const heldId = await enqueue(held, heldKey, 'held', { event_type: 'test.held' });
+      // 25 rows with higher ids commit while the held one is still open, across several batches.
+      const laterIds: bigint[] = [];
+      for (let index = 0; index < 25; index++) laterIds.push(await enqueue(db, laterKey, `later-${index}`));
+      expect(laterIds.every((id) => id > heldId)).toBe(true);
+      await allPublished(laterIds);
+      await tap.waitForKey(laterKey, 25);
+      expect(payloadsOf(heldKey)).toEqual([]);
+
+      await held.query('COMMIT');
+      await allPublished([heldId]);
+      const [message] = await tap.waitForKey(heldKey, 1);
+      expect(message.value).toBe('held');
+      expect(message.headers.event_type).toBe('test.held');
+    } finally {
+      await held.end();
+    }
+    await tap.catchUp();
+    expect(payloadsOf(heldKey)).toEqual(['held']);
+    expect(payloadsOf(laterKey)).toEqual(Array.from({ length: 25 }, (_, index) => `later-${index}`));
+  });
+
+  it('lets only one of two relays lead, keeps a key in order, and hands over when the leader stops', async () => {
+    const first = relay();
+    const second = relay();
+    first.start();
+    second.start();
+
+    let bothLed = 0;
+    let samples = 0;
+    const sampler = setInterval(() => {
+      samples++;
+      if (first.stats.leader && second.stats.leader) bothLed++;
+    }, 5);
+    try {
+      const leader = await eventually(async () => (first.stats.leader !== second.stats.leader ? (first.stats.leader ? first : second) : undefined), 10_000);
+      const standby = leader === first ? second : first;
+
+      const keyA = randomUUID();
+      const keyB = randomUUID();
+      const ids: bigint[] = [];
+      for (let index = 0; index < 20; index++) {
+        await db.query('BEGIN');
+        ids.push(await enqueue(db, keyA, `a-${index}`));
+        ids.push(await enqueue(db, keyB, `b-${index}`));
+        await db.query('COMMIT');
+      }
+      await allPublished(ids);
+      await tap.waitForKey(keyA, 20);
+      await tap.waitForKey(keyB, 20);
+      expect(standby.stats.published).toBe(0);
+      expect(leader.stats.leader).toBe(true);
+      expect(standby.stats.leader).toBe(false);
+
+      // Hand-over: the standby takes the lock once the leader lets go, and carries on in order.
+      await leader.stop();
+      await eventually(async () => (standby.stats.leader ? true : undefined), 10_000);
+      const more: bigint[] = [];
+      for (let index = 20; index < 25; index++) more.push(await enqueue(db, keyA, `a-${index}`));
+      await allPublished(more);
+      await tap.waitForKey(keyA, 25);
+      expect(standby.stats.published).toBeGreaterThanOrEqual(5);
+
+      await tap.catchUp();
+      expect(payloadsOf(keyA)).toEqual(Array.from({ length: 25 }, (_, index) => `a-${index}`));
+      expect(payloadsOf(keyB)).toEqual(Array.from({ length: 20 }, (_, index) => `b-${index}`));
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(samples).toBeGreaterThan(10);
+    expect(bothLed).toBe(0);
+  });
+
+  it('marks a row published only once the broker took it: a failing publish counts an attempt and records the error', async () => {
+    const broken = new UnreachableBroker();
+    const logger = new CollectingLogger();
+    const failing = relay(broken, logger);
+    failing.start();
+    const key = randomUUID();
+    const id = await enqueue(db, key, 'must-not-be-lost');
+
+    const state = await eventually(async () => {
+      const current = await rowState(id);
+      return current.attempts >= 2 ? current : undefined;
+    }, 15_000);
+    expect(state.published).toBe(false);
+    expect(state.last_error).toMatch(/broker unreachable \(test double\)/);
+    expect(broken.calls).toBeGreaterThanOrEqual(2);
+    expect(failing.stats.published).toBe(0);
+    expect(failing.stats.failedAttempts).toBeGreaterThanOrEqual(2);
+    // A broker failure does not cost the relay its leadership.
+    expect(failing.stats.leader).toBe(true);
+    expect(logger.lines.some((line) => line.startsWith('WARN') && line.includes('broker unreachable'))).toBe(true);
+
+    await failing.stop();
+    expect((await rowState(id)).published).toBe(false);
+    expect(payloadsOf(key)).toEqual([]);
+
+    // With a working broker the same row goes out, once.
+    relay().start();
+    await allPublished([id]);
+    await tap.waitForKey(key, 1);
+    await tap.catchUp();
+    expect(payloadsOf(key)).toEqual(['must-not-be-lost']);
+  });
+
+  it('publishes rows written by another process (no in-process signal) within its poll interval, keyed as written', async () => {
+    relay().start();
+    const keys = Array.from({ length: 6 }, () => randomUUID());
+    const ids: bigint[] = [];
+    for (const key of keys) ids.push(await enqueue(db, key, `for-${key}`, { event_type: 'test.polled', schema_version: '1' }));
+    await allPublished(ids);
+    for (const key of keys) {
+      const [message] = await tap.waitForKey(key, 1);
+      expect(message).toMatchObject({ key, value: `for-${key}`, headers: { event_type: 'test.polled', schema_version: '1' } });
+    }
+  });
+});

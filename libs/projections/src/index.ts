@@ -1,0 +1,4 @@
+export * from './stream-projections';
+export * from './stream-folder';
+export * from './rebuild-projection';
+export * from './projection-status';

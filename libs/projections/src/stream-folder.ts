@@ -1,0 +1,63 @@
+import { decodeEndUserEvent, EndUserState, evolve, initialState } from '@app/end-users';
+
+export interface EventRow {
+  global_position: string;
+  stream_id: string;
+  stream_version: number;
+  event_type: string;
+  schema_version: number;
+  payload: unknown;
+}
+
+export interface FoldedStream {
+  streamId: string;
+  state: EndUserState;
+  version: number;
+  events: number;
+}
+
+/** An event the current code cannot read: a rebuild stops rather than writing a wrong table. */
+export class UnapplicableEvent extends Error {
+  constructor(row: EventRow, cause: unknown) {
+    super(
+      `cannot apply event at position ${row.global_position} (${row.stream_id} v${row.stream_version}, ${row.event_type} schema ${row.schema_version}): ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+  }
+}
+
+/**
+ * Folds rows ordered by (stream_id, stream_version) into one state per stream; a stream whose
+ * rows span two pages is carried over to the next `push`.
+ */
+export class StreamFolder {
+  private current: FoldedStream | null = null;
+
+  push(rows: readonly EventRow[]): FoldedStream[] {
+    const finished: FoldedStream[] = [];
+    for (const row of rows) {
+      if (this.current && this.current.streamId !== row.stream_id) {
+        finished.push(this.current);
+        this.current = null;
+      }
+      this.current ??= { streamId: row.stream_id, state: initialState(), version: 0, events: 0 };
+      if (row.stream_version !== this.current.version + 1) {
+        throw new UnapplicableEvent(row, new Error(`expected version ${this.current.version + 1}`));
+      }
+      try {
+        this.current.state = evolve(this.current.state, decodeEndUserEvent(row.event_type, row.schema_version, row.payload));
+      } catch (error) {
+        throw new UnapplicableEvent(row, error);
+      }
+      this.current.version = row.stream_version;
+      this.current.events++;
+    }
+    return finished;
+  }
+
+  /** The last stream, once no more rows will come. */
+  flush(): FoldedStream[] {
+    const last = this.current;
+    this.current = null;
+    return last ? [last] : [];
+  }
+}

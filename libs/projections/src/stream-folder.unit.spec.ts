@@ -1,0 +1,65 @@
+import { EventRow, StreamFolder, UnapplicableEvent } from './stream-folder';
+import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION } from './stream-projections';
+
+const at = '2026-01-01T00:00:00.000Z';
+const created = (n: number): EventRow => ({
+  global_position: String(n * 10),
+  stream_id: `end_user-u${n}`,
+  stream_version: 1,
+  event_type: 'EndUserCreated',
+  schema_version: 1,
+  payload: {
+    endUserId: `u${n}`,
+    platformId: 'p1',
+    externalId: `x${n}`,
+    displayName: null,
+    metadata: {},
+    createdAt: at,
+    apiKey: { keyId: `k${n}`, name: 'Default key', scopes: ['inference'], keyPrefix: 'sk-eu_ab', issuedAt: at },
+    budget: null,
+  },
+});
+const deleted = (n: number, version: number): EventRow => ({
+  global_position: String(n * 10 + version),
+  stream_id: `end_user-u${n}`,
+  stream_version: version,
+  event_type: 'EndUserDeleted',
+  schema_version: 1,
+  payload: { endUserId: `u${n}`, platformId: 'p1', externalId: `x${n}`, deletedAt: at },
+});
+
+describe('StreamFolder', () => {
+  it('given rows of several streams across pages, folds each stream once, in order', () => {
+    const folder = new StreamFolder();
+    const first = folder.push([created(1), created(2)]);
+    const second = folder.push([deleted(2, 2), created(3)]);
+    const last = folder.flush();
+    expect(first.map((s) => s.streamId)).toEqual(['end_user-u1']);
+    expect(second.map((s) => [s.streamId, s.state.status, s.version])).toEqual([['end_user-u2', 'deleted', 2]]);
+    expect(last.map((s) => s.streamId)).toEqual(['end_user-u3']);
+  });
+
+  it('fails loudly on an event it cannot read, naming its position', () => {
+    const folder = new StreamFolder();
+    const bad = { ...created(4), event_type: 'EndUserRenamed' };
+    expect(() => folder.push([bad])).toThrow(UnapplicableEvent);
+    expect(() => new StreamFolder().push([bad])).toThrow(/position 40/);
+  });
+
+  it('fails on a gap in stream versions', () => {
+    expect(() => new StreamFolder().push([created(5), deleted(5, 3)])).toThrow(/expected version 2/);
+  });
+});
+
+describe('stream projections', () => {
+  it('give a user row and its key rows for an existing user, nothing for a deleted one', () => {
+    const [existing] = new StreamFolder().push([created(6), created(7)]);
+    expect(END_USERS_PROJECTION.rowsOf(existing.state, 1)).toEqual([['u6', 'p1', 'x6', null, {}, true, at, at, 1]]);
+    expect(END_USER_API_KEYS_PROJECTION.rowsOf(existing.state, 1)).toEqual([['k6', 'p1', 'u6', 'sk-eu_ab', 'Default key', ['inference'], true, null, null, at]]);
+    const gone = new StreamFolder();
+    gone.push([created(8), deleted(8, 2)]);
+    const [deletedStream] = gone.flush();
+    expect(END_USERS_PROJECTION.rowsOf(deletedStream.state, 2)).toEqual([]);
+    expect(END_USER_API_KEYS_PROJECTION.rowsOf(deletedStream.state, 2)).toEqual([]);
+  });
+});
