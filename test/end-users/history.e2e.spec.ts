@@ -289,6 +289,7 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
       const res = await asOf(c, user.id, value);
       expectValidationError(res, 'as_of');
       expect(res.body.error.message).toBe(AS_OF_MESSAGE);
+      expect(res.body.error.details).toEqual([{ field: 'as_of', issue: 'invalid_format' }]);
     });
 
     it('refuses a repeated as_of', async () => {

@@ -8,15 +8,18 @@ import { BudgetsModule } from './budgets/budgets.module';
 import { McpConnectionsModule } from './mcp-connections/mcp-connections.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { EndUsersModule } from './end-users/end-users.module';
+import { ObservabilityModule } from '@app/observability';
 import { DatabaseModule } from '@app/persistence';
+import { OperationalMetrics } from './infrastructure/operational-metrics';
 import { OutboxRelayHost } from './infrastructure/outbox-relay.host';
 import { MeModule } from './me/me.module';
 import { PlatformsModule } from './platforms/platforms.module';
 
 @Module({
-  imports: [CqrsModule.forRoot(), DatabaseModule.forApp('end-users-api'), AuthModule, EndUsersModule, PlatformsModule, MeModule, BudgetsModule, RateLimitsModule, McpConnectionsModule, HealthModule],
+  imports: [CqrsModule.forRoot(), DatabaseModule.forApp('end-users-api'), ObservabilityModule.forApp('end-users-api'), AuthModule, EndUsersModule, PlatformsModule, MeModule, BudgetsModule, RateLimitsModule, McpConnectionsModule, HealthModule],
   providers: [
     OutboxRelayHost,
+    OperationalMetrics,
     { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
     { provide: APP_PIPE, useClass: StrictValidationPipe },
   ],

@@ -11,6 +11,8 @@ export interface OutboxRelayOptions {
   maxBackoffMs: number;
   /** Published rows are kept this long for audit, then deleted. */
   retentionMs: number;
+  /** Called after each batch is acknowledged and marked published. */
+  onPublished?: (count: number) => void;
 }
 
 export interface RelayLogger {
@@ -122,6 +124,7 @@ export class OutboxRelay {
     }
     await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
     this.stats.published += rows.length;
+    this.options.onPublished?.(rows.length);
     return rows.length;
   }
 

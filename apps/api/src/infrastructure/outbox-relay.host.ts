@@ -1,5 +1,6 @@
 import { AppConfig } from '@app/config';
 import { createKafka, KafkaPublisher } from '@app/kafka';
+import { outboxPublished } from '@app/observability';
 import { OutboxRelay } from '@app/outbox';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '@app/persistence';
@@ -27,6 +28,7 @@ export class OutboxRelayHost implements OnApplicationBootstrap, OnApplicationShu
         pollIntervalMs: this.config.OUTBOX_POLL_INTERVAL_MS,
         maxBackoffMs: 5_000,
         retentionMs: 24 * 60 * 60 * 1000,
+        onPublished: (count) => outboxPublished.inc(count),
       },
       this.logger,
     );

@@ -1,5 +1,6 @@
 import { AppConfig } from '@app/config';
 import { createKafka, KafkaPublisher } from '@app/kafka';
+import { workerMessages } from '@app/observability';
 import { APP_CONFIG } from '@app/persistence';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
@@ -99,9 +100,12 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
     let infrastructureWaits = 0;
     for (;;) {
       try {
-        const outcome = await this.processor.process(this.processor.decode(message.value));
+        const event = this.processor.decode(message.value);
+        const outcome = await this.processor.process(event);
+        this.logger.debug(`${outcome} ${event.event_type} ${event.event_id} request_id=${message.headers?.request_id?.toString() ?? 'none'}`);
         if (outcome === 'applied') this.stats.applied++;
         if (outcome === 'duplicate') this.stats.duplicates++;
+        workerMessages.inc({ outcome });
         return true;
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
@@ -114,10 +118,14 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
           if (failure instanceof PermanentMessageError || failures >= this.config.WORKER_MAX_ATTEMPTS) {
             await sendToDeadLetter(this.publisher, this.config.deadLetterTopic, { topic, partition, message }, failure, failures);
             this.stats.deadLettered++;
-            this.logger.warn(`dead-lettered ${topic}/${partition}@${message.offset} after ${failures} attempt(s): ${failure.message}`);
+            workerMessages.inc({ outcome: 'dead_lettered' });
+            this.logger.warn(
+              `dead-lettered ${topic}/${partition}@${message.offset} (request_id ${message.headers?.request_id?.toString() ?? 'none'}) after ${failures} attempt(s): ${failure.message}`,
+            );
             return true;
           }
           this.stats.retried++;
+          workerMessages.inc({ outcome: 'retried' });
           await sleep(backoffMs(failures, 2_000));
         }
         if (!canGoOn()) return false;

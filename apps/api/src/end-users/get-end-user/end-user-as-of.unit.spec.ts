@@ -37,11 +37,12 @@ const renamed = (displayName: string, updatedAt: string): EndUserEvent => ({ typ
 const deleted: EndUserEvent = { type: 'EndUserDeleted', data: { endUserId: USER, platformId: PLATFORM, externalId: 'ext-1', deletedAt: '2026-01-04T00:00:00.000Z' } };
 
 describe('endUserAsOf', () => {
-  const history = stream(
+  const lifetime: [EndUserEvent, string][] = [
     [created, '2026-01-01T00:00:00.000Z'],
     [renamed('Second', '2026-01-02T00:00:00.000Z'), '2026-01-02T00:00:00.000Z'],
     [renamed('Third', '2026-01-03T00:00:00.000Z'), '2026-01-03T00:00:00.000Z'],
-  );
+  ];
+  const history = stream(...lifetime);
 
   it('is null before the user was created', () => {
     expect(endUserAsOf(history, PLATFORM, at('2025-12-31T23:59:59.999Z'))).toBeNull();
@@ -62,7 +63,7 @@ describe('endUserAsOf', () => {
   });
 
   it('is null at any time once the user is deleted', () => {
-    const gone = stream(...history.map((s): [EndUserEvent, string] => [{ type: s.type, data: s.data } as EndUserEvent, s.metadata.occurredAt]), [deleted, '2026-01-04T00:00:00.000Z']);
+    const gone = stream(...lifetime, [deleted, '2026-01-04T00:00:00.000Z']);
     expect(endUserAsOf(gone, PLATFORM, at('2026-01-02T12:00:00Z'))).toBeNull();
     expect(endUserAsOf(gone, PLATFORM, at('2030-01-01T00:00:00Z'))).toBeNull();
   });

@@ -11,6 +11,7 @@ import {
   readModelChange,
 } from '@app/end-users';
 import { appendToStream, EventMetadata, readStream, StoredEvent } from '@app/event-store';
+import { eventsAppended } from '@app/observability';
 import { enqueueOutboxMessages, outboxSignal } from '@app/outbox';
 import { inTransaction, Sql } from '@app/persistence';
 import { toOutboxMessage } from '@app/publishing';
@@ -41,9 +42,23 @@ export class EndUserStreams {
     this.topic = config.KAFKA_TOPIC;
   }
 
-  /** A write transaction; once it commits, the outbox relay of this process is woken. */
+  /** Event types saved in each open write transaction, counted once it commits. */
+  private readonly appendedIn = new WeakMap<Sql, string[]>();
+
+  /** A write transaction; once it commits, its events are counted and the outbox relay of this process is woken. */
   write<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    return inTransaction(this.dataSource, work, () => outboxSignal.notify());
+    let transaction: Sql | undefined;
+    return inTransaction(
+      this.dataSource,
+      (sql) => {
+        transaction = sql;
+        return work(sql);
+      },
+      () => {
+        for (const type of (transaction && this.appendedIn.get(transaction)) ?? []) eventsAppended.inc({ type });
+        outboxSignal.notify();
+      },
+    );
   }
 
   /** Folds the user's stream; runs in the caller's transaction. */
@@ -66,6 +81,7 @@ export class EndUserStreams {
       events.map((event) => ({ eventId: randomUUID(), type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data })),
       metadata,
     );
+    this.appendedIn.set(sql, [...(this.appendedIn.get(sql) ?? []), ...events.map((event) => event.type)]);
     const state = fold(events, loaded.state);
     if (state.status === 'absent') throw new Error('saved events must leave the end user existing or deleted');
     const version = loaded.version + events.length;
