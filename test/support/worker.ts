@@ -2,6 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { EndUserEventsConsumer } from '../../apps/worker/src/consumers/end-user-events.consumer';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -26,8 +27,16 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string> = {}
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.resume();
-  child.stderr?.resume();
+  // TEST_CHILD_LOG_DIR=dir keeps each child's output for debugging; otherwise it is discarded.
+  const logDir = process.env.TEST_CHILD_LOG_DIR;
+  if (logDir) {
+    const log = fs.createWriteStream(path.join(logDir, `${app}-${child.pid}.log`));
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  } else {
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
   return child;
 }
 

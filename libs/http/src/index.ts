@@ -8,3 +8,4 @@ export * from './validation.pipe';
 export * from './storable-text';
 export * from './json-object.validator';
 export * from './code-point-length.validator';
+export * from './error-envelope.response';

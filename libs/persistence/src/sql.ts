@@ -26,13 +26,33 @@ export function sqlOfDataSource(dataSource: DataSource): Sql {
 }
 
 /**
+ * A connection of its own from the pool. A checked-out pg client that loses its socket emits
+ * 'error'; without a listener that would end the process, so the error is kept and the client
+ * is destroyed, not reused, on release.
+ */
+export async function checkOut(pool: Pool): Promise<{ client: PoolClient; release: () => void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: () => {
+      client.off('error', onError);
+      client.release(lost);
+    },
+  };
+}
+
+/**
  * Runs `work` in one READ COMMITTED transaction on one pooled connection and commits;
  * rolls back and rethrows on any error. `afterCommit` runs only once the commit succeeded.
  * The only transaction helper of the project.
  */
 export async function inTransaction<T>(dataSource: DataSource, work: (sql: Sql) => Promise<T>, afterCommit?: () => void): Promise<T> {
-  const client = await poolOf(dataSource).connect();
-  let broken: Error | undefined;
+  const { client, release } = await checkOut(poolOf(dataSource));
   try {
     await client.query('BEGIN');
     const result = await work(sqlOfClient(client));
@@ -40,13 +60,11 @@ export async function inTransaction<T>(dataSource: DataSource, work: (sql: Sql) 
     afterCommit?.();
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
+    // A connection that cannot even roll back has lost its socket: checkOut's release destroys it.
+    await client.query('ROLLBACK').catch(() => client.emit('error', new Error('rollback failed')));
     throw error;
   } finally {
-    // A connection that could not even roll back is destroyed rather than reused.
-    client.release(broken);
+    release();
   }
 }
 

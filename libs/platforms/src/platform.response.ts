@@ -1,11 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IssuedPlatformKey, PlatformRow, PlatformSettings } from './platforms';
 
-export interface PlatformResponse {
-  id: string;
-  name: string;
-  settings: PlatformSettings;
-  created_at: string;
-  updated_at: string;
+export class PlatformSettingsResponse implements PlatformSettings {
+  @ApiPropertyOptional({
+    type: Number,
+    exclusiveMinimum: true,
+    minimum: 0,
+    description: 'Budget in USD given to each end user created from now on (a monthly auto-budget); absent when not set.',
+    example: 25,
+  })
+  default_budget_usd?: number;
+}
+
+export class PlatformResponse {
+  @ApiProperty({ format: 'uuid', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' })
+  id!: string;
+
+  @ApiProperty({ example: 'Acme' })
+  name!: string;
+
+  @ApiProperty({ type: () => PlatformSettingsResponse })
+  settings!: PlatformSettings;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  updated_at!: string;
 }
 
 export function platformResponse(row: PlatformRow): PlatformResponse {

@@ -1,3 +1,4 @@
+import { checkOut } from '@app/persistence';
 import type { Pool, PoolClient } from 'pg';
 import { copyIndexes, createEmptyCopy, insertRows, rebuildTableOf, retiredTableOf, swapIn, tableChecksum } from './projection-tables';
 import { EventRow, FoldedStream, StreamFolder } from './stream-folder';
@@ -49,11 +50,11 @@ const EVENT_COLUMNS = 'global_position, stream_id, stream_version, event_type, s
  * worker effect is repeated. Ends by checking the table against a fresh fold of the events.
  */
 export async function rebuildProjection(pool: Pool, projection: StreamProjection, onProgress: (progress: RebuildProgress) => void = () => {}): Promise<RebuildResult> {
-  const control = await pool.connect();
+  const { client: control, release: releaseControl } = await checkOut(pool);
   const lockKey = `projection-rebuild:${projection.name}`;
   const { rows: lockRows } = await control.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
   if (!lockRows[0].locked) {
-    control.release();
+    releaseControl();
     throw new RebuildAlreadyRunning(projection.name);
   }
   const { rows: recordRows } = await control.query<{ id: string }>("INSERT INTO projection_rebuilds (projection, status) VALUES ($1, 'running') RETURNING id", [
@@ -121,7 +122,7 @@ export async function rebuildProjection(pool: Pool, projection: StreamProjection
     throw error;
   } finally {
     await control.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
-    control.release();
+    releaseControl();
   }
 }
 
@@ -135,7 +136,7 @@ function rowsOf(projection: StreamProjection, streams: FoldedStream[]): unknown[
 
 /** Folds every end-user stream visible in one REPEATABLE READ snapshot; returns that snapshot. */
 async function bulkLoad(pool: Pool, writer: PoolClient, projection: StreamProjection, target: string, onProgress: (progress: RebuildProgress) => void) {
-  const reader = await pool.connect();
+  const { client: reader, release } = await checkOut(pool);
   try {
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { rows } = await reader.query<{ snapshot: string; total: string; head: string }>(
@@ -164,7 +165,7 @@ async function bulkLoad(pool: Pool, writer: PoolClient, projection: StreamProjec
     await reader.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    reader.release();
+    release();
   }
 }
 
@@ -213,7 +214,7 @@ async function switchOver(client: PoolClient, projection: StreamProjection, targ
 
 /** In one snapshot: the live table against a fresh fold of the events, by row count and checksum. */
 async function verify(pool: Pool, projection: StreamProjection): Promise<RebuildResult['verification']> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   const expectedTable = `expected_${projection.table}`;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -234,6 +235,6 @@ async function verify(pool: Pool, projection: StreamProjection): Promise<Rebuild
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    release();
   }
 }

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -14,6 +15,7 @@ export class PageQuery {
   @IsInt({ message: 'page must be an integer of at least 1' })
   @IsOptional()
   @Transform(toInteger)
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1, description: 'Page number, from 1. Plain decimal integers only.' })
   page: number = 1;
 
   @Max(MAX_LIMIT, { message: `limit must be an integer from 1 to ${MAX_LIMIT}` })
@@ -21,6 +23,7 @@ export class PageQuery {
   @IsInt({ message: `limit must be an integer from 1 to ${MAX_LIMIT}` })
   @IsOptional()
   @Transform(toInteger)
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `Items per page, at most ${MAX_LIMIT}. Plain decimal integers only.` })
   limit: number = DEFAULT_LIMIT;
 }
 

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { BudgetResponse } from '../../end-users/shared/end-user.response';
 import { BudgetRow, LedgerRow } from './budget-rows';
 
@@ -24,19 +25,43 @@ export function budgetResponse(row: BudgetRow): BudgetResponse {
   };
 }
 
-export interface LedgerEntryResponse {
-  id: string;
-  budget_id: string;
-  end_user_id: string;
-  platform_id: string;
-  type: string;
-  amount_usd: number;
-  max_usd_after: number;
-  used_usd_after: number;
-  remaining_usd_after: number;
-  reason: string | null;
-  metadata: Record<string, unknown>;
-  created_at: string;
+/** One budget mutation, with the budget's figures right after it. */
+export class LedgerEntryResponse {
+  @ApiProperty({ format: 'uuid', example: '7a3e9c2d-4b1f-4e8a-a6d5-0c2b8f1e9d47' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '2e7d4c1b-8f3a-4b6e-9d2c-5a1f7e3b0c68' })
+  budget_id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d' })
+  end_user_id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' })
+  platform_id!: string;
+
+  @ApiProperty({ description: 'The kind of mutation; `opening` for the row that opened the budget.', example: 'opening' })
+  type!: string;
+
+  @ApiProperty({ type: Number, example: 25 })
+  amount_usd!: number;
+
+  @ApiProperty({ type: Number, example: 25 })
+  max_usd_after!: number;
+
+  @ApiProperty({ type: Number, example: 0 })
+  used_usd_after!: number;
+
+  @ApiProperty({ type: Number, example: 25 })
+  remaining_usd_after!: number;
+
+  @ApiProperty({ type: String, nullable: true, description: '`auto_budget` for the opening row of an auto-budget.', example: 'auto_budget' })
+  reason!: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
+  metadata!: Record<string, unknown>;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  created_at!: string;
 }
 
 export function ledgerEntryResponse(row: LedgerRow): LedgerEntryResponse {

@@ -1,11 +1,11 @@
 import { Command } from '@nestjs/cqrs';
 import { JsonObject } from '@app/end-users';
 import { EventMetadata } from '@app/event-store';
-import { BudgetResponse, CreatedApiKeyResponse, EndUserResponse } from '../shared/end-user.response';
+import { CreatedEndUserResponse } from '../shared/end-user.response';
 
 export interface CreateEndUserResult {
   created: boolean;
-  body: EndUserResponse & { api_key: CreatedApiKeyResponse; budget: BudgetResponse | null };
+  body: CreatedEndUserResponse;
 }
 
 export class CreateEndUserCommand extends Command<CreateEndUserResult> {

@@ -1,16 +1,33 @@
 import { AutoBudgetDecision, usdToNumber } from '@app/budgets';
 import { EndUser, IssuedApiKey, JsonObject } from '@app/end-users';
 import { EndUserRow } from '@app/read-models';
+import { ApiProperty } from '@nestjs/swagger';
 
-export interface EndUserResponse {
-  id: string;
-  platform_id: string;
-  external_id: string;
-  display_name: string | null;
-  metadata: JsonObject;
-  is_active: boolean;
-  created_at: string;
-  updated_at: string;
+/** An end user as every route shows it; never any key material. */
+export class EndUserResponse {
+  @ApiProperty({ format: 'uuid', example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' })
+  platform_id!: string;
+
+  @ApiProperty({ minLength: 1, maxLength: 255, description: 'Your stable identifier for the user, unique per platform; cannot be changed.', example: 'user-123' })
+  external_id!: string;
+
+  @ApiProperty({ type: String, nullable: true, minLength: 1, maxLength: 100, description: '`null` when not given.', example: 'Jane Smith' })
+  display_name!: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Arbitrary JSON object; `{}` when not given.', example: { plan: 'pro' } })
+  metadata!: JsonObject;
+
+  @ApiProperty({ description: "An inactive user's keys do not authenticate.", example: true })
+  is_active!: boolean;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'Advances whenever a PATCH changes something.', example: '2026-04-08T10:30:00.000Z' })
+  updated_at!: string;
 }
 
 export function endUserResponseFromRow(row: EndUserRow): EndUserResponse {
@@ -39,18 +56,44 @@ export function endUserResponseFromState(user: EndUser): EndUserResponse {
   };
 }
 
-export interface CreatedApiKeyResponse {
-  id: string;
-  platform_id: string;
-  end_user_id: string;
-  key_prefix: string;
-  name: string;
-  scopes: string[];
-  is_active: boolean;
-  expires_at: string | null;
-  last_used_at: string | null;
-  created_at: string;
-  raw_key: string;
+/** An end-user API key in the one response that created it. */
+export class CreatedApiKeyResponse {
+  @ApiProperty({ format: 'uuid', example: '9c4e2d7b-3a5f-4e1c-b8d2-7f6a1e0c5b94' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' })
+  platform_id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d' })
+  end_user_id!: string;
+
+  @ApiProperty({ description: 'The first 8 characters of the key.', pattern: '^sk-eu_[0-9a-f]{2}$', example: 'sk-eu_10' })
+  key_prefix!: string;
+
+  @ApiProperty({ example: 'Default key' })
+  name!: string;
+
+  @ApiProperty({ type: [String], example: ['inference'] })
+  scopes!: string[];
+
+  @ApiProperty({ example: true })
+  is_active!: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
+  expires_at!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
+  last_used_at!: string | null;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  created_at!: string;
+
+  @ApiProperty({
+    description: 'The key itself: returned only in this response and stored only as a SHA-256 hash. Store it at once.',
+    pattern: '^sk-eu_[0-9a-f]{64}$',
+    example: 'sk-eu_103c5bb1fd2bd35d6c1e0a9f4b7e2d8c5a1f3e6b9d0c2a4f7e1b8d5c3a6f9e2d',
+  })
+  raw_key!: string;
 }
 
 /** The only place a raw key is ever put in a response: the one that created it. */
@@ -70,22 +113,65 @@ export function createdApiKeyResponse(key: IssuedApiKey, user: EndUser, rawKey: 
   };
 }
 
-export interface BudgetResponse {
-  id: string;
-  platform_id: string;
-  end_user_id: string;
-  max_usd: number;
-  used_usd: number;
-  remaining_usd: number;
-  period: string;
-  period_start: string;
-  auto_replenish: boolean;
-  replenish_amount: number | null;
-  low_balance_threshold: number | null;
-  is_active: boolean;
-  is_suspended: boolean;
-  created_at: string;
-  updated_at: string;
+/** A USD budget; money is exact to 6 decimal places and carried as JSON numbers. */
+export class BudgetResponse {
+  @ApiProperty({ format: 'uuid', example: '2e7d4c1b-8f3a-4b6e-9d2c-5a1f7e3b0c68' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' })
+  platform_id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d' })
+  end_user_id!: string;
+
+  @ApiProperty({ type: Number, minimum: 0, example: 25 })
+  max_usd!: number;
+
+  @ApiProperty({ type: Number, minimum: 0, example: 0 })
+  used_usd!: number;
+
+  @ApiProperty({ type: Number, description: '`max_usd - used_usd`.', example: 25 })
+  remaining_usd!: number;
+
+  @ApiProperty({ enum: ['one_time', 'daily', 'monthly'], example: 'monthly' })
+  period!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'Start of the current period (UTC).', example: '2026-04-01T00:00:00.000Z' })
+  period_start!: string;
+
+  @ApiProperty({ example: false })
+  auto_replenish!: boolean;
+
+  @ApiProperty({ type: Number, nullable: true, example: null })
+  replenish_amount!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: null })
+  low_balance_threshold!: number | null;
+
+  @ApiProperty({ example: true })
+  is_active!: boolean;
+
+  @ApiProperty({ example: false })
+  is_suspended!: boolean;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  updated_at!: string;
+}
+
+/** The answer to POST /end-users: the user, its new key (raw key included) and its budget. */
+export class CreatedEndUserResponse extends EndUserResponse {
+  @ApiProperty({ type: () => CreatedApiKeyResponse, description: 'A new key on every call, also on a repeat create; earlier keys stay active.' })
+  api_key!: CreatedApiKeyResponse;
+
+  @ApiProperty({
+    type: () => BudgetResponse,
+    nullable: true,
+    description: "The auto-budget when the platform has `settings.default_budget_usd`, else `null`. On a repeat create, the provisioned budget as it is now (once the worker provisioned it).",
+  })
+  budget!: BudgetResponse | null;
 }
 
 /** The auto-budget as decided at creation: exactly what the worker provisions under the same id. */
