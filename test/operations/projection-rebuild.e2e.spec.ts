@@ -61,7 +61,10 @@ describe('projection rebuild', () => {
     expect(failures).toEqual([]);
     expect(writes).toBeGreaterThan(0);
     // After the writers stopped: nothing lags and a second verification still matches.
-    for (const status of await projectionStatuses(poolOf(db))) expect(status.streamsBehind).toBe(0);
+    for (const status of await projectionStatuses(poolOf(db))) {
+      expect(status.streamsBehind).toBe(0);
+      if (status.projection === 'end_users') expect(status.platformsWithWrongTotal).toBe(0);
+    }
     const again = await rebuildProjection(poolOf(db), END_USERS_PROJECTION);
     expect(again.verification.matches).toBe(true);
   }, 120_000);
@@ -72,6 +75,7 @@ describe('projection rebuild', () => {
     await db.query("UPDATE end_users SET display_name = 'corrupted', is_active = false WHERE id = $1", [first.body.id]);
     await db.query('DELETE FROM end_users WHERE id = $1', [second.body.id]);
     await db.query('DELETE FROM end_user_api_keys WHERE end_user_id = $1', [second.body.id]);
+    await db.query('UPDATE platform_end_user_counts SET count = count + 7 WHERE platform_id = $1', [platform.id]);
     expect((await projectionStatuses(poolOf(db))).find((s) => s.projection === 'end_users')!.streamsBehind).toBeGreaterThanOrEqual(1);
 
     await rebuildProjection(poolOf(db), END_USERS_PROJECTION);
@@ -81,6 +85,9 @@ describe('projection rebuild', () => {
     expect(repaired.body).toMatchObject({ display_name: null, is_active: true });
     expect((await request(api.server).get(`/v1/platforms/${platform.id}/end-users/${second.body.id}`).set(bearer(platform.key))).status).toBe(200);
     expect((await request(api.server).get('/v1/me').set(bearer(second.body.api_key.raw_key))).status).toBe(200);
+    const [{ rows }] = await db.query('SELECT count(*)::int AS rows FROM end_users WHERE platform_id = $1', [platform.id]);
+    const listed = await request(api.server).get(`/v1/platforms/${platform.id}/end-users?limit=1`).set(bearer(platform.key));
+    expect(listed.body.total).toBe(rows);
   }, 60_000);
 
   it('runs one rebuild of a projection at a time', async () => {

@@ -8,6 +8,8 @@ export interface ProjectionStatus {
   rows: number;
   /** End users whose read row is not at their stream's latest version (0 when the projection is current). */
   streamsBehind: number;
+  /** end_users only: platforms whose maintained total differs from their rows (0 when right). */
+  platformsWithWrongTotal?: number;
   lastRebuild: { status: string; startedAt: string; finishedAt: string | null; eventsApplied: number; switchBlockedMs: number | null; error: string | null } | null;
 }
 
@@ -42,7 +44,16 @@ async function statusOf(pool: Pool, projection: StreamProjection, headPosition: 
     ),
   ]);
   const last = rebuilds[0];
+  const totals =
+    projection.name === 'end_users'
+      ? await pool.query<{ wrong: string }>(
+          `SELECT count(*) AS wrong FROM (SELECT platform_id, sum(count) AS total FROM platform_end_user_counts GROUP BY 1) c
+           FULL JOIN (SELECT platform_id, count(*) AS total FROM end_users GROUP BY 1) u USING (platform_id)
+           WHERE coalesce(c.total, 0) <> coalesce(u.total, 0)`,
+        )
+      : null;
   return {
+    ...(totals && { platformsWithWrongTotal: Number(totals.rows[0].wrong) }),
     projection: projection.name,
     mode: 'inline',
     headPosition,

@@ -204,6 +204,7 @@ async function switchOver(client: PoolClient, projection: StreamProjection, targ
     await client.query(`LOCK TABLE ${projection.table} IN ACCESS EXCLUSIVE MODE`);
     await catchUp(client, projection, target, since);
     await swapIn(client, projection, target);
+    await projection.afterSwap?.(client);
     await client.query('COMMIT');
     return Number(process.hrtime.bigint() - requested) / 1e6;
   } catch (error) {

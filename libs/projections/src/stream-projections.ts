@@ -1,4 +1,6 @@
 import { EndUserState } from '@app/end-users';
+import { COUNT_SHARD_SQL } from '@app/read-models';
+import type { ClientBase } from 'pg';
 
 /**
  * A read table that is a pure function of each end-user stream's folded state. The live table is
@@ -14,6 +16,8 @@ export interface StreamProjection {
   /** The column naming the end user a row belongs to. */
   endUserColumn: string;
   rowsOf(state: EndUserState, streamVersion: number): unknown[][];
+  /** Tables derived from this one, recomputed in the switch transaction while the table is locked. */
+  afterSwap?(client: ClientBase): Promise<void>;
 }
 
 export const END_USERS_PROJECTION: StreamProjection = {
@@ -26,6 +30,10 @@ export const END_USERS_PROJECTION: StreamProjection = {
     if (state.status !== 'existing') return [];
     const user = state.user;
     return [[user.id, user.platformId, user.externalId, user.displayName, user.metadata, user.isActive, user.createdAt, user.updatedAt, streamVersion]];
+  },
+  async afterSwap(client) {
+    await client.query('DELETE FROM platform_end_user_counts');
+    await client.query(`INSERT INTO platform_end_user_counts (platform_id, shard, count) SELECT platform_id, ${COUNT_SHARD_SQL}, count(*) FROM end_users GROUP BY 1, 2`);
   },
 };
 

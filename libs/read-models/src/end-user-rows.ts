@@ -26,7 +26,7 @@ export interface EndUserPage {
   total: number;
 }
 
-/** A page in the stable order (created_at, id); with `externalId`, at most the one matching user. */
+/** A page in the stable order (created_at, id), with the maintained total; with `externalId`, at most the one matching user. */
 export async function listEndUsers(sql: Sql, platformId: string, page: number, limit: number, externalId?: string): Promise<EndUserPage> {
   if (externalId !== undefined) {
     const rows = await sql.query<EndUserRow>(`SELECT ${COLUMNS} FROM end_users WHERE platform_id = $1 AND external_id = $2`, [platformId, externalId]);
@@ -38,7 +38,7 @@ export async function listEndUsers(sql: Sql, platformId: string, page: number, l
       limit,
       (page - 1) * limit,
     ]),
-    sql.query<{ total: string }>('SELECT count(*) AS total FROM end_users WHERE platform_id = $1', [platformId]),
+    sql.query<{ total: string }>('SELECT coalesce(sum(count), 0) AS total FROM platform_end_user_counts WHERE platform_id = $1', [platformId]),
   ]);
   return { rows, total: Number(counted[0].total) };
 }

@@ -4,6 +4,7 @@ import { EndUsers1764300000002 } from './1764300000002-end-users';
 import { OutboxAndInbox1764300000003 } from './1764300000003-outbox-and-inbox';
 import { BudgetsRateLimitsMcp1764300000004 } from './1764300000004-budgets-rate-limits-mcp';
 import { ProjectionOperations1764300000005 } from './1764300000005-projection-operations';
+import { EndUserCounts1764300000006 } from './1764300000006-end-user-counts';
 
 /** In order; a released migration is never edited, only followed by a new one. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   OutboxAndInbox1764300000003,
   BudgetsRateLimitsMcp1764300000004,
   ProjectionOperations1764300000005,
+  EndUserCounts1764300000006,
 ];

@@ -1,19 +1,36 @@
 import { Body, Controller, HttpStatus, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
+import { ApiErrorResponses, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { CreatedEndUserResponse } from '../shared/end-user.response';
 import { CreateEndUserCommand, CreateEndUserResult } from './create-end-user.command';
 import { CreateEndUserRequest } from './create-end-user.request.dto';
 
 @Controller('v1/platforms/:platformId/end-users')
 @UseGuards(PlatformKeyGuard)
+@ApiPlatformRoutes('End users')
 export class CreateEndUserHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   /** 201 with a new user and key; 200 with the existing user and a fresh key on a repeat. */
   @Post()
+  @ApiOperation({
+    operationId: 'createEndUser',
+    summary: 'Create an end user (idempotent on external_id)',
+    description:
+      'Creates the user with an auto-generated API key. The raw key is returned only in this response: store it at once. ' +
+      'A repeat call with a known `external_id` returns `200` with the existing user and a **fresh** key (earlier keys stay active); ' +
+      'it changes neither `display_name` nor `metadata` and creates no second budget. With `settings.default_budget_usd` on the platform, ' +
+      'a monthly auto-budget is created and returned as `budget`.',
+  })
+  @ApiCreatedResponse({ type: CreatedEndUserResponse, description: 'A new end user and its first key.', headers: { 'Cache-Control': { description: 'Always `no-store`: the body holds a raw key.', schema: { type: 'string', example: 'no-store' } } } })
+  @ApiOkResponse({ type: CreatedEndUserResponse, description: 'The end user with this `external_id` already existed: it, with a fresh key.', headers: { 'Cache-Control': { description: 'Always `no-store`: the body holds a raw key.', schema: { type: 'string', example: 'no-store' } } } })
+  @ApiJsonBodyErrors('payload_too_large: the body is over 64 KiB, or `metadata` is over 16 KiB serialized.')
+  @ApiErrorResponses({ 409: true })
   async create(
     @Param('platformId') _platformId: string,
     @Body() body: CreateEndUserRequest,

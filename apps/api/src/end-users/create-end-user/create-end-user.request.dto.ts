@@ -1,5 +1,6 @@
 import { CodePointLength, IsJsonObject } from '@app/http';
 import { JsonObject } from '@app/end-users';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsString, ValidateIf } from 'class-validator';
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -9,14 +10,22 @@ export class CreateEndUserRequest {
   @CodePointLength(1, 255, { message: 'external_id must be 1-255 characters' })
   @IsString({ message: 'external_id must be a string' })
   @IsDefined({ message: 'external_id is required' })
+  @ApiProperty({ minLength: 1, maxLength: 255, description: 'Your unique identifier for this user, unique per platform. Length in Unicode characters.', example: 'user-123' })
   external_id!: string;
 
   @CodePointLength(1, 100, { message: 'display_name must be 1-100 characters' })
   @IsString({ message: 'display_name must be a string or null' })
   @ValidateIf((_, value) => value !== null && value !== undefined)
+  @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 100, description: 'Human-readable name; `null` or absent for none.', example: 'Jane Smith' })
   display_name?: string | null;
 
   @IsJsonObject({ maxBytes: MAX_METADATA_BYTES })
   @ValidateIf((_, value) => value !== undefined)
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Arbitrary JSON object (not null, not an array), at most 16 KiB serialized and 32 levels deep; `{}` when absent.',
+    example: { plan: 'pro' },
+  })
   metadata?: JsonObject;
 }

@@ -1,20 +1,31 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
 import { GetEndUserQuery } from './get-end-user.query';
 import { GetEndUserRequest } from './get-end-user.request.dto';
 
 @Controller('v1/platforms/:platformId/end-users')
 @UseGuards(PlatformKeyGuard)
+@ApiPlatformRoutes('End users')
 export class GetEndUserHttpController {
   constructor(private readonly queryBus: QueryBus) {}
 
   /** The user now, or with `as_of` the user as it was then. */
   @Get(':endUserId')
+  @ApiOperation({
+    operationId: 'getEndUser',
+    summary: 'Get an end user',
+    description: 'The user now, or with `as_of` as it was at that instant (read from its events). Never includes key material.',
+  })
+  @ApiEndUserIdParam()
+  @ApiOkResponse({ type: EndUserResponse })
+  @ApiErrorResponses({ 404: 'not_found: no such end user on this platform (also a deleted one), or it did not exist yet at `as_of`.' })
   get(@Param('endUserId') endUserId: string, @Query() query: GetEndUserRequest, @CurrentPlatform() platform: PlatformPrincipal): Promise<EndUserResponse> {
     return this.queryBus.execute(new GetEndUserQuery(platform.platformId, requireUuid(endUserId, 'endUserId'), query.asOfDate()));
   }

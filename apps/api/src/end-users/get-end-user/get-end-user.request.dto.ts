@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { IsIsoTimestamp, parseIsoTimestamp } from './iso-timestamp';
 
@@ -9,6 +10,11 @@ export class GetEndUserRequest {
   @IsIsoTimestamp({ message: AS_OF_MESSAGE })
   @IsString({ message: AS_OF_MESSAGE })
   @IsOptional()
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Show the user as it was at this instant: an ISO 8601 timestamp with a time zone. Any other query parameter is a 400.',
+    example: '2026-04-08T10:30:00Z',
+  })
   as_of?: string;
 
   /** The validated as_of as an instant, or null when absent. */

@@ -11,7 +11,7 @@ import { EndUserResponse } from '../shared/end-user.response';
 import { ListEndUsersQuery } from './list-end-users.query';
 import { ListEndUsersRequest } from './list-end-users.request.dto';
 
-export const EndUserPage = PageResponse(EndUserResponse, 'EndUserPage');
+const EndUserPage = PageResponse(EndUserResponse, 'EndUserPage');
 
 @Controller('v1/platforms/:platformId/end-users')
 @UseGuards(PlatformKeyGuard)

@@ -1,20 +1,34 @@
 import { EndUserChanges } from '@app/end-users';
 import { Body, Controller, Param, Patch, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
 import { UpdateEndUserCommand } from './update-end-user.command';
 import { UpdateEndUserRequest } from './update-end-user.request.dto';
 
 @Controller('v1/platforms/:platformId/end-users')
 @UseGuards(PlatformKeyGuard)
+@ApiPlatformRoutes('End users')
 export class UpdateEndUserHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Patch(':endUserId')
+  @ApiOperation({
+    operationId: 'updateEndUser',
+    summary: 'Update an end user',
+    description:
+      'Every field is optional; `metadata` replaces the stored object entirely. An empty body, or values equal to the current ones, change nothing ' +
+      '(and leave `updated_at` alone). `external_id` cannot be changed. Deactivating a user makes its keys stop authenticating at once.',
+  })
+  @ApiEndUserIdParam()
+  @ApiOkResponse({ type: EndUserResponse, description: 'The user after the update.' })
+  @ApiJsonBodyErrors('payload_too_large: the body is over 64 KiB, or `metadata` is over 16 KiB serialized.')
+  @ApiErrorResponses({ 404: 'not_found: no such end user on this platform.', 409: true })
   update(
     @Param('endUserId') endUserId: string,
     @Body() body: UpdateEndUserRequest,

@@ -1,5 +1,6 @@
 import { JsonObject } from '@app/end-users';
 import { CodePointLength, IsJsonObject } from '@app/http';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Equals, IsBoolean, IsString, ValidateIf } from 'class-validator';
 import { MAX_METADATA_BYTES } from '../create-end-user/create-end-user.request.dto';
 
@@ -7,14 +8,22 @@ export class UpdateEndUserRequest {
   @CodePointLength(1, 100, { message: 'display_name must be 1-100 characters' })
   @IsString({ message: 'display_name must be a string or null' })
   @ValidateIf((_, value) => value !== null && value !== undefined)
+  @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 100, description: 'The new name; `null` clears it.', example: 'Jane Doe' })
   display_name?: string | null;
 
   @IsJsonObject({ maxBytes: MAX_METADATA_BYTES })
   @ValidateIf((_, value) => value !== undefined)
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Replaces the stored object entirely (no deep merge). A JSON object (never null), at most 16 KiB serialized and 32 levels deep.',
+    example: { plan: 'team' },
+  })
   metadata?: JsonObject;
 
   @IsBoolean({ message: 'is_active must be a boolean' })
   @ValidateIf((_, value) => value !== undefined)
+  @ApiPropertyOptional({ description: 'Activate or deactivate the end user.', example: false })
   is_active?: boolean;
 
   @Equals(undefined, { message: 'external_id cannot be changed' })

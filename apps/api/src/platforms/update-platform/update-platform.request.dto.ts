@@ -1,5 +1,6 @@
 import { isValidUsdAmount } from '@app/budgets';
 import { CodePointLength, IsJsonObject } from '@app/http';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsString, ValidateIf, ValidateNested, ValidationArguments, registerDecorator } from 'class-validator';
 
@@ -17,6 +18,15 @@ function IsUsdAmount(): PropertyDecorator {
 export class PlatformSettingsPatch {
   @IsUsdAmount()
   @ValidateIf((_, value) => value !== null && value !== undefined)
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    exclusiveMinimum: true,
+    minimum: 0,
+    maximum: 999999.999999,
+    description: 'Monthly budget in USD for each end user created from now on, with at most 6 decimal places; `null` removes the setting.',
+    example: 25,
+  })
   default_budget_usd?: number | null;
 }
 
@@ -24,11 +34,13 @@ export class UpdatePlatformRequest {
   @CodePointLength(1, 200, { message: 'name must be 1-200 characters' })
   @IsString({ message: 'name must be a string' })
   @ValidateIf((_, value) => value !== undefined)
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'Acme' })
   name?: string;
 
   @ValidateNested()
   @IsJsonObject({ maxBytes: 16 * 1024 })
   @ValidateIf((_, value) => value !== undefined)
   @Type(() => PlatformSettingsPatch)
+  @ApiPropertyOptional({ type: () => PlatformSettingsPatch, description: 'Merged key by key into the stored settings; unknown settings are a 400.' })
   settings?: PlatformSettingsPatch;
 }
