@@ -4,6 +4,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { serveOpenApi } from './interface-documents/openapi';
 
 /** The API app exactly as it serves traffic; main.ts and the end-to-end tests both build it here. */
 export async function createHttpApp(): Promise<NestExpressApplication> {
@@ -14,6 +15,7 @@ export async function createHttpApp(): Promise<NestExpressApplication> {
   // The stream-version ETag is ours to set; Express's body-hash ETag would be mistaken for it.
   app.set('etag', false);
   app.use(requestIdMiddleware, httpMetricsMiddleware, ...jsonBodyParsers());
+  serveOpenApi(app);
   app.enableShutdownHooks();
   return app;
 }

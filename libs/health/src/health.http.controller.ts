@@ -27,7 +27,7 @@ export class HealthHttpController {
 
   @Get('live')
   @ApiOperation({ operationId: 'healthLive', summary: 'Liveness', description: 'The process answers. Needs no key.' })
-  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } } })
+  @ApiOkResponse({ description: 'Alive.', schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

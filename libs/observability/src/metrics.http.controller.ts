@@ -9,7 +9,7 @@ export class MetricsHttpController {
   @Header('Content-Type', metricsRegistry.contentType)
   @ApiOperation({ operationId: 'metrics', summary: 'Prometheus metrics', description: 'The Prometheus text exposition format. Needs no key.' })
   @ApiProduces(metricsRegistry.contentType)
-  @ApiOkResponse({ schema: { type: 'string', example: '# HELP http_request_duration_seconds ...' } })
+  @ApiOkResponse({ description: 'The current metrics.', schema: { type: 'string', example: '# HELP http_request_duration_seconds ...' } })
   metrics(): Promise<string> {
     return metricsRegistry.metrics();
   }

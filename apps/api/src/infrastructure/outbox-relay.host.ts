@@ -26,7 +26,7 @@ export class OutboxRelayHost implements OnApplicationBootstrap, OnApplicationShu
         databaseUrl: this.config.DATABASE_URL,
         batchSize: this.config.OUTBOX_BATCH_SIZE,
         pollIntervalMs: this.config.OUTBOX_POLL_INTERVAL_MS,
-        maxBackoffMs: 5_000,
+        maxBackoffMs: 2_000,
         retentionMs: 24 * 60 * 60 * 1000,
         onPublished: (count) => outboxPublished.inc(count),
       },

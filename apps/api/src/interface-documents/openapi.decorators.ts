@@ -52,7 +52,7 @@ export function ApiPlatformRoutes(tag: string): ClassDecorator {
   return applyDecorators(
     ApiTags(tag),
     ApiBearerAuth(PLATFORM_KEY_SCHEME),
-    ApiParam({ name: 'platformId', format: 'uuid', description: 'The platform; must be the one the key belongs to.', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' }),
+    ApiParam({ name: 'platformId', type: String, format: 'uuid', description: 'The platform; must be the one the key belongs to.', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' }),
     ApiErrorResponses({
       400: true,
       401: true,
@@ -78,7 +78,7 @@ export function ApiSelfServiceRoutes(): ClassDecorator {
 }
 
 export function ApiEndUserIdParam(): MethodDecorator & ClassDecorator {
-  return ApiParam({ name: 'endUserId', format: 'uuid', description: 'The end user (another platform\'s user is a 404, exactly like a missing one).', example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d' });
+  return ApiParam({ name: 'endUserId', type: String, format: 'uuid', description: 'The end user (another platform\'s user is a 404, exactly like a missing one).', example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d' });
 }
 
 /** What the body parsing in front of every route with a request body can answer. */

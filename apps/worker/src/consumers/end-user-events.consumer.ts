@@ -41,8 +41,10 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
     const kafka = createKafka(this.config.KAFKA_BROKERS, `${this.config.KAFKA_CLIENT_ID}-worker`);
     const consumer = kafka.consumer({
       groupId: this.config.KAFKA_CONSUMER_GROUP,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // A member that died (kill -9, broker restart) holds its partitions until the session
+      // times out; 10 s bounds that stall while leaving room for a slow transaction.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       maxWaitTimeInMs: 50,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },

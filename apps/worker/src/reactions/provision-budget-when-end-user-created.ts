@@ -17,9 +17,10 @@ export class ProvisionBudgetWhenEndUserCreated implements Reaction {
 
   async apply(sql: Sql, event: EndUserIntegrationEvent): Promise<void> {
     const { data, platform_id: platformId, end_user_id: endUserId, event_id: eventId } = event as EndUserCreatedV1;
-    if (data.budget === null) return;
+    // An event of a platform this system does not know is not ours to apply, budget or not.
     const platforms = await sql.query('SELECT 1 FROM platforms WHERE id = $1', [platformId]);
     if (platforms.length === 0) throw new PermanentMessageError(`platform ${platformId} does not exist`);
+    if (data.budget === null) return;
     const maxUsd = toUsdString(data.budget.max_usd);
     const opening = openingEntryFor({ budgetId: data.budget.id, maxUsd, period: data.budget.period, periodStart: data.budget.period_start });
     await sql.query(

@@ -19,7 +19,7 @@ export class GetBudgetHttpController {
   @Get()
   @ApiOperation({ operationId: 'getBudget', summary: "Get an end user's budget" })
   @ApiEndUserIdParam()
-  @ApiOkResponse({ type: BudgetResponse })
+  @ApiOkResponse({ type: BudgetResponse, description: 'The budget.' })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform, or it has no budget (yet: an auto-budget appears once provisioned).' })
   get(@Param('endUserId') endUserId: string, @CurrentPlatform() platform: PlatformPrincipal): Promise<BudgetResponse> {
     return this.queryBus.execute(new GetBudgetQuery(platform.platformId, requireUuid(endUserId, 'endUserId')));

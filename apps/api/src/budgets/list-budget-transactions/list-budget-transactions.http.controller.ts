@@ -23,7 +23,7 @@ export class ListBudgetTransactionsHttpController {
   @Get()
   @ApiOperation({ operationId: 'listBudgetTransactions', summary: "List an end user's budget ledger", description: 'Every budget mutation, newest first; empty when the user has no budget.' })
   @ApiEndUserIdParam()
-  @ApiOkResponse({ type: LedgerEntryPage })
+  @ApiOkResponse({ type: LedgerEntryPage, description: 'A page of ledger rows, newest first.' })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform.' })
   list(@Param('endUserId') endUserId: string, @Query() query: PageQuery, @CurrentPlatform() platform: PlatformPrincipal): Promise<Page<LedgerEntryResponse>> {
     return this.queryBus.execute(new ListBudgetTransactionsQuery(platform.platformId, requireUuid(endUserId, 'endUserId'), query.page, query.limit));

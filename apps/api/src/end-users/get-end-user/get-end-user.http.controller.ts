@@ -24,7 +24,7 @@ export class GetEndUserHttpController {
     description: 'The user now, or with `as_of` as it was at that instant (read from its events). Never includes key material.',
   })
   @ApiEndUserIdParam()
-  @ApiOkResponse({ type: EndUserResponse })
+  @ApiOkResponse({ type: EndUserResponse, description: 'The end user.' })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform (also a deleted one), or it did not exist yet at `as_of`.' })
   get(@Param('endUserId') endUserId: string, @Query() query: GetEndUserRequest, @CurrentPlatform() platform: PlatformPrincipal): Promise<EndUserResponse> {
     return this.queryBus.execute(new GetEndUserQuery(platform.platformId, requireUuid(endUserId, 'endUserId'), query.asOfDate()));

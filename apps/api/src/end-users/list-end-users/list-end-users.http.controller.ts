@@ -25,7 +25,7 @@ export class ListEndUsersHttpController {
     summary: 'List end users',
     description: 'Oldest first (by `created_at`, then `id`). With `external_id`, the same list shape holding that one user, or none.',
   })
-  @ApiOkResponse({ type: EndUserPage })
+  @ApiOkResponse({ type: EndUserPage, description: 'A page of end users.' })
   list(@Param('platformId') _platformId: string, @Query() query: ListEndUsersRequest, @CurrentPlatform() platform: PlatformPrincipal): Promise<Page<EndUserResponse>> {
     return this.queryBus.execute(new ListEndUsersQuery(platform.platformId, query.page, query.limit, query.external_id));
   }

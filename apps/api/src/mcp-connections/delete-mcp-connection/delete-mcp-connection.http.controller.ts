@@ -18,7 +18,7 @@ export class DeleteMcpConnectionHttpController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'deleteMcpConnection', summary: 'Remove an MCP connection' })
   @ApiEndUserIdParam()
-  @ApiParam({ name: 'connectionId', format: 'uuid', description: 'The connection.', example: '3f8b1d6e-2c4a-4d9f-b7e1-8a5c0e2d6f13' })
+  @ApiParam({ name: 'connectionId', type: String, format: 'uuid', description: 'The connection.', example: '3f8b1d6e-2c4a-4d9f-b7e1-8a5c0e2d6f13' })
   @ApiNoContentResponse({ description: 'Removed.' })
   @ApiErrorResponses({
     404: 'not_found: no such connection of this end user on this platform.',

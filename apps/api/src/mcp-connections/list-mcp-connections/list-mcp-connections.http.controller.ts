@@ -22,7 +22,7 @@ export class ListMcpConnectionsHttpController {
   @Get()
   @ApiOperation({ operationId: 'listMcpConnections', summary: "List an end user's MCP connections" })
   @ApiEndUserIdParam()
-  @ApiOkResponse({ type: McpConnectionPage })
+  @ApiOkResponse({ type: McpConnectionPage, description: 'A page of connections.' })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform.' })
   list(@Param('endUserId') endUserId: string, @Query() query: PageQuery, @CurrentPlatform() platform: PlatformPrincipal): Promise<Page<McpConnectionResponse>> {
     return this.queryBus.execute(new ListMcpConnectionsQuery(platform.platformId, requireUuid(endUserId, 'endUserId'), query.page, query.limit));

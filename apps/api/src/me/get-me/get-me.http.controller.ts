@@ -17,7 +17,7 @@ export class GetMeHttpController {
 
   @Get()
   @ApiOperation({ operationId: 'getMe', summary: 'Get my end user', description: "The calling end user's own object, as the management route shows it." })
-  @ApiOkResponse({ type: EndUserResponse })
+  @ApiOkResponse({ type: EndUserResponse, description: 'The calling end user.' })
   @ApiErrorResponses({ 404: 'not_found: the end user was deleted while the request ran.' })
   get(@CurrentEndUser() endUser: EndUserPrincipal): Promise<EndUserResponse> {
     return this.queryBus.execute(new GetEndUserQuery(endUser.platformId, endUser.endUserId));

@@ -17,7 +17,7 @@ export class GetMyBudgetHttpController {
   /** The caller's own budget, also when suspended; 404 when it has none. */
   @Get()
   @ApiOperation({ operationId: 'getMyBudget', summary: 'Get my budget', description: "The calling end user's budget, also when it is suspended." })
-  @ApiOkResponse({ type: BudgetResponse })
+  @ApiOkResponse({ type: BudgetResponse, description: "The caller's budget." })
   @ApiErrorResponses({ 404: 'not_found: the end user has no budget (yet: an auto-budget appears once provisioned).' })
   get(@CurrentEndUser() endUser: EndUserPrincipal): Promise<BudgetResponse> {
     return this.queryBus.execute(new GetBudgetQuery(endUser.platformId, endUser.endUserId));

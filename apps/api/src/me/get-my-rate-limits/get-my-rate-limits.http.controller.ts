@@ -31,7 +31,7 @@ export class GetMyRateLimitsHttpController {
   /** The limits that apply to the caller: its override ("explicit") or none. */
   @Get()
   @ApiOperation({ operationId: 'getMyRateLimits', summary: 'Get my rate limits' })
-  @ApiOkResponse({ type: MyRateLimitsResponse })
+  @ApiOkResponse({ type: MyRateLimitsResponse, description: 'The limits that apply to the caller.' })
   @ApiErrorResponses({ 404: 'not_found: the end user was deleted while the request ran.' })
   async get(@CurrentEndUser() endUser: EndUserPrincipal): Promise<MyRateLimitsResponse> {
     const row = await this.queryBus.execute(new GetRateLimitsQuery(endUser.platformId, endUser.endUserId));

@@ -16,7 +16,7 @@ export class GetPlatformHttpController {
 
   @Get()
   @ApiOperation({ operationId: 'getPlatform', summary: 'Get the platform', description: 'The platform the key belongs to, with its `settings`.' })
-  @ApiOkResponse({ type: PlatformResponse })
+  @ApiOkResponse({ type: PlatformResponse, description: 'The platform.' })
   @ApiErrorResponses({ 404: 'not_found: the platform no longer exists.' })
   get(@CurrentPlatform() platform: PlatformPrincipal): Promise<PlatformResponse> {
     return this.queryBus.execute(new GetPlatformQuery(platform.platformId));

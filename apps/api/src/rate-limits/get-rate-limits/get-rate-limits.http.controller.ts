@@ -19,7 +19,7 @@ export class GetRateLimitsHttpController {
   @Get()
   @ApiOperation({ operationId: 'getRateLimits', summary: "Get an end user's rate-limit override" })
   @ApiEndUserIdParam()
-  @ApiOkResponse({ type: RateLimitsResponse })
+  @ApiOkResponse({ type: RateLimitsResponse, description: 'The override.' })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform, or it has no override.' })
   async get(@Param('endUserId') endUserId: string, @CurrentPlatform() platform: PlatformPrincipal): Promise<RateLimitsResponse> {
     const row = await this.queryBus.execute(new GetRateLimitsQuery(platform.platformId, requireUuid(endUserId, 'endUserId')));
