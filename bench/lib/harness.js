@@ -1,4 +1,4 @@
-/* global setTimeout, fetch */
+/* global setTimeout, clearTimeout, fetch, URL */
 'use strict';
 /**
  * The benchmark harness: a database, a broker and a topic of the benchmarks' own, the API and the
@@ -217,6 +217,7 @@ class Context {
       fs.rmSync(path.join(KAFKA_RUN_DIR, 'data'), { recursive: true, force: true });
       startBroker();
       ensureTopic(this.rttTopic);
+      ensureTopic(`${this.topic}.raw`);
       this.brokerReady = true;
     }
   }
@@ -394,6 +395,7 @@ async function runFigure(ctx, figure, reps = figure.reps?.(ctx) ?? ctx.sizes.rep
       label: row.label,
       unit: row.unit,
       baseline_label: row.baselineLabel,
+      baseline_unit: row.baselineUnit ?? row.unit,
       target: row.target.text,
       value,
       value_min: present.length ? Math.min(...present) : null,
@@ -431,7 +433,7 @@ function tableLines(ctx) {
   for (const figure of ctx.figures) {
     for (const row of figure.rows) {
       lines.push(
-        `| ${row.key} | ${row.label} | ${fmt(row.value, row.unit)} | ${fmt(row.value_min)}-${fmt(row.value_max)} | ${fmt(row.baseline, row.unit)} (${row.baseline_label}) | ${row.ratio === null ? '-' : row.ratio.toFixed(2)} | ${row.target} | ${row.verdict} | ${figure.load_average.before.one}/${figure.load_average.after.one} |`,
+        `| ${row.key} | ${row.label} | ${fmt(row.value, row.unit)} | ${fmt(row.value_min)}-${fmt(row.value_max)} | ${fmt(row.baseline, row.baseline_unit)} (${row.baseline_label}) | ${row.ratio === null ? '-' : row.ratio.toFixed(2)} | ${row.target} | ${row.verdict} | ${figure.load_average.before.one}/${figure.load_average.after.one} |`,
       );
     }
   }

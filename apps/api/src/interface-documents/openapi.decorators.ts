@@ -56,7 +56,7 @@ export function ApiPlatformRoutes(tag: string): ClassDecorator {
     ApiErrorResponses({
       400: true,
       401: true,
-      403: "forbidden: an end-user key, or a platform key of another platform.",
+      403: 'forbidden: an end-user key, or a platform key of another platform.',
       500: true,
       503: true,
     }),

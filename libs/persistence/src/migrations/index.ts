@@ -5,6 +5,7 @@ import { OutboxAndInbox1764300000003 } from './1764300000003-outbox-and-inbox';
 import { BudgetsRateLimitsMcp1764300000004 } from './1764300000004-budgets-rate-limits-mcp';
 import { ProjectionOperations1764300000005 } from './1764300000005-projection-operations';
 import { EndUserCounts1764300000006 } from './1764300000006-end-user-counts';
+import { IdempotencyKeys1764300000007 } from './1764300000007-idempotency-keys';
 
 /** In order; a released migration is never edited, only followed by a new one. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   BudgetsRateLimitsMcp1764300000004,
   ProjectionOperations1764300000005,
   EndUserCounts1764300000006,
+  IdempotencyKeys1764300000007,
 ];

@@ -10,6 +10,8 @@ import { CreatedEndUserResponse } from '../shared/end-user.response';
 import { CreateEndUserCommand, CreateEndUserResult } from './create-end-user.command';
 import { CreateEndUserRequest } from './create-end-user.request.dto';
 
+const NO_STORE = { 'Cache-Control': { description: 'Always `no-store`: the body holds a raw key.', schema: { type: 'string', example: 'no-store' } } };
+
 @Controller('v1/platforms/:platformId/end-users')
 @UseGuards(PlatformKeyGuard)
 @ApiPlatformRoutes('End users')
@@ -27,8 +29,8 @@ export class CreateEndUserHttpController {
       'it changes neither `display_name` nor `metadata` and creates no second budget. With `settings.default_budget_usd` on the platform, ' +
       'a monthly auto-budget is created and returned as `budget`.',
   })
-  @ApiCreatedResponse({ type: CreatedEndUserResponse, description: 'A new end user and its first key.', headers: { 'Cache-Control': { description: 'Always `no-store`: the body holds a raw key.', schema: { type: 'string', example: 'no-store' } } } })
-  @ApiOkResponse({ type: CreatedEndUserResponse, description: 'The end user with this `external_id` already existed: it, with a fresh key.', headers: { 'Cache-Control': { description: 'Always `no-store`: the body holds a raw key.', schema: { type: 'string', example: 'no-store' } } } })
+  @ApiCreatedResponse({ type: CreatedEndUserResponse, description: 'A new end user and its first key.', headers: NO_STORE })
+  @ApiOkResponse({ type: CreatedEndUserResponse, description: 'The end user with this `external_id` already existed: it, with a fresh key.', headers: NO_STORE })
   @ApiJsonBodyErrors('payload_too_large: the body is over 64 KiB, or `metadata` is over 16 KiB serialized.')
   @ApiErrorResponses({ 409: true })
   async create(

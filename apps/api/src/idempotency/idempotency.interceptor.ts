@@ -1,0 +1,75 @@
+import { ApiError, toApiError } from '@app/http';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Response } from 'express';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { AuthenticatedRequest } from '../auth/principal';
+import { IdempotencyStore } from './idempotency-store';
+import { requestFingerprint } from './request-fingerprint';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
+const HEADER = 'idempotency-key';
+/** Response headers worth replaying with a stored response. */
+const REPLAYED_HEADERS = ['etag', 'cache-control'];
+
+/**
+ * `Idempotency-Key` on every mutating request of a platform: the first response (success or 4xx)
+ * is stored and replayed for the same key and request for 24 hours; the same key with another
+ * method, path or body is a 422; a second request while the first is in flight is a 409. A 5xx
+ * frees the key so the retry runs again. Keys are scoped to the platform.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly store: IdempotencyStore) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const key = req.header(HEADER);
+    if (!MUTATING.has(req.method) || key === undefined || req.principal?.kind !== 'platform') return next.handle();
+    if (!ACCEPTABLE_KEY.test(key)) {
+      throw ApiError.validation('Idempotency-Key', 'invalid_format', 'Idempotency-Key must be 1-255 visible ASCII characters');
+    }
+    return from(this.run(context, next, req.principal.platformId, key));
+  }
+
+  private async run(context: ExecutionContext, next: CallHandler, platformId: string, key: string): Promise<unknown> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const res = context.switchToHttp().getResponse<Response>();
+    const claim = await this.store.claim(platformId, key, requestFingerprint(req.method, req.path, req.body));
+    switch (claim.kind) {
+      case 'mismatch':
+        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request (method, path or body)');
+      case 'in_flight':
+        throw new ApiError('conflict', 'A request with this Idempotency-Key is still in progress; retry it later');
+      case 'replay':
+        res.status(claim.status);
+        for (const [name, value] of Object.entries(claim.headers)) res.setHeader(name, value);
+        res.setHeader('Idempotent-Replayed', 'true');
+        // Nest keeps the status set here and sends the stored body (an error envelope for a 4xx).
+        return claim.body ?? undefined;
+    }
+    let body: unknown;
+    try {
+      body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError && apiError.status < 500 && apiError.code !== 'conflict') {
+        await this.store.complete(platformId, key, apiError.status, envelopeOf(apiError, req.requestId), {});
+      } else {
+        await this.store.release(platformId, key).catch(() => undefined);
+      }
+      throw error;
+    }
+    // The final status (e.g. @HttpCode(204)) is only set once Nest writes the response.
+    res.once('finish', () => {
+      const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((name) => (res.getHeader(name) === undefined ? [] : [[name, String(res.getHeader(name))]])));
+      void this.store.complete(platformId, key, res.statusCode, body, headers).catch(() => undefined);
+    });
+    return body;
+  }
+}
+
+function envelopeOf(error: ApiError, requestId: string | undefined) {
+  return { error: { code: error.code, message: error.message, details: error.details, request_id: requestId ?? null } };
+}
+

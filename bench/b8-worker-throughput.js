@@ -1,0 +1,29 @@
+'use strict';
+/** B8: worker throughput on a pre-filled topic of create events, against pgbench of the worker's transaction at its concurrency. */
+const { mainFor } = require('./lib/harness');
+const { pgbench } = require('./lib/load');
+const { drainAndConsume, withAppsStopped, workerScript } = require('./lib/system');
+
+/** kafkajs runs eachBatch for at most this many partitions at once (partitionsConsumedConcurrently in the worker). */
+const WORKER_CONCURRENCY = 3;
+
+const figure = {
+  id: 'B8',
+  title: 'worker throughput on a pre-filled topic of create events',
+  rows: [{ key: 'B8', label: 'worker, events/s', unit: '/s', baselineLabel: `pgbench worker tx, c=${WORKER_CONCURRENCY}`, target: { ratioMin: 0.6, text: 'ratio >= 0.6' } }],
+  async setup(ctx) {
+    await ctx.startApps();
+  },
+  async rep(ctx, index) {
+    const pass = ctx.shared.b8FromB6?.[index] ?? (await drainAndConsume(ctx, { withBrokerStopped: false }));
+    const worker = await workerScript(ctx);
+    const base = await withAppsStopped(ctx, async () => {
+      await pgbench(ctx, { script: worker.script, vars: worker.vars, clients: WORKER_CONCURRENCY, threads: 1, durationS: ctx.sizes.warmupS });
+      return pgbench(ctx, { script: worker.script, vars: worker.vars, clients: WORKER_CONCURRENCY, threads: 1, durationS: ctx.sizes.durationS });
+    });
+    return { B8: { value: pass.worker.per_s, baseline: base.tps, extra: { topic_filled_by: ctx.shared.b8FromB6?.[index] ? 'B6 of the same repetition' : 'this figure', pass, pgbench: base } } };
+  },
+};
+
+module.exports = figure;
+mainFor([figure], module);
