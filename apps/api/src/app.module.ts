@@ -11,12 +11,14 @@ import { EndUsersModule } from './end-users/end-users.module';
 import { ObservabilityModule } from '@app/observability';
 import { DatabaseModule } from '@app/persistence';
 import { OperationalMetrics } from './infrastructure/operational-metrics';
+import { SecretsModule } from './infrastructure/secrets.module';
 import { OutboxRelayHost } from './infrastructure/outbox-relay.host';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { MeModule } from './me/me.module';
 import { PlatformsModule } from './platforms/platforms.module';
 
 @Module({
-  imports: [CqrsModule.forRoot(), DatabaseModule.forApp('end-users-api'), ObservabilityModule.forApp('end-users-api'), AuthModule, EndUsersModule, PlatformsModule, MeModule, BudgetsModule, RateLimitsModule, McpConnectionsModule, HealthModule],
+  imports: [CqrsModule.forRoot(), DatabaseModule.forApp('end-users-api'), ObservabilityModule.forApp('end-users-api'), AuthModule, EndUsersModule, PlatformsModule, MeModule, BudgetsModule, RateLimitsModule, McpConnectionsModule, HealthModule, SecretsModule, IdempotencyModule],
   providers: [
     OutboxRelayHost,
     OperationalMetrics,

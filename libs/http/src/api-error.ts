@@ -30,6 +30,8 @@ export const STATUS_OF: Record<ErrorCode, number> = {
 export interface ErrorDetail {
   field: string;
   issue: string;
+  /** With issue `stale_version` (412): the version the resource is at now. */
+  current_version?: number;
 }
 
 /** A failure the client should see as it is: the filter renders it into the one error envelope. */

@@ -8,6 +8,9 @@ export class ErrorDetailResponse implements ErrorDetail {
 
   @ApiProperty({ description: 'What is wrong with it, e.g. `required`, `invalid_type`, `too_long`, `unknown_field`, `invalid_format`.', example: 'too_long' })
   issue!: string;
+
+  @ApiProperty({ required: false, description: 'With issue `stale_version` (412 on a stale `If-Match`): the stream version the end user is at now.', example: 4 })
+  current_version?: number;
 }
 
 export class ErrorBodyResponse {

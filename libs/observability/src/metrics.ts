@@ -34,6 +34,8 @@ export const outboxPublished = new Counter({
 
 /** A gauge whose value is read when Prometheus scrapes (from the database or the broker). */
 export function scrapedGauge(name: string, help: string, labelNames: string[], read: (gauge: Gauge<string>) => Promise<void>): Gauge<string> {
+  // A second app in the same process (tests) takes the gauge over rather than failing to start.
+  metricsRegistry.removeSingleMetric(name);
   return new Gauge({
     name,
     help,

@@ -1,3 +1,4 @@
+import { CredentialsCipher } from '@app/keys';
 import { poolOf } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
@@ -18,8 +19,21 @@ const LEASE = '60 seconds';
 export class IdempotencyStore {
   private readonly pool: Pool;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly cipher: CredentialsCipher,
+  ) {
     this.pool = poolOf(dataSource);
+  }
+
+  /** A stored response may hold a raw key (a create's): it is kept encrypted, bound to its platform and key. */
+  private seal(platformId: string, key: string, body: unknown): unknown {
+    return body === undefined ? null : { sealed: this.cipher.encrypt(JSON.stringify(body), `${platformId}:${key}`).toString('base64') };
+  }
+
+  private open(platformId: string, key: string, stored: unknown): unknown {
+    const sealed = (stored as { sealed?: string } | null)?.sealed;
+    return sealed === undefined ? undefined : JSON.parse(this.cipher.decrypt(Buffer.from(sealed, 'base64'), `${platformId}:${key}`));
   }
 
   /**
@@ -46,13 +60,13 @@ export class IdempotencyStore {
     if (!stored) return this.claim(platformId, key, fingerprint);
     if (!stored.fingerprint.equals(fingerprint)) return { kind: 'mismatch' };
     if (stored.status === null) return { kind: 'in_flight' };
-    return { kind: 'replay', status: stored.status, body: stored.body, headers: stored.headers ?? {} };
+    return { kind: 'replay', status: stored.status, body: this.open(platformId, key, stored.body), headers: stored.headers ?? {} };
   }
 
   async complete(platformId: string, key: string, status: number, body: unknown, headers: Record<string, string>): Promise<void> {
     await this.pool.query(
       'UPDATE idempotency_keys SET status = $3, body = $4::jsonb, headers = $5::jsonb, completed_at = now() WHERE platform_id = $1 AND key = $2 AND completed_at IS NULL',
-      [platformId, key, status, body === undefined ? null : JSON.stringify(body), JSON.stringify(headers)],
+      [platformId, key, status, JSON.stringify(this.seal(platformId, key, body)), JSON.stringify(headers)],
     );
   }
 

@@ -1,12 +1,12 @@
 import { ErrorCode, ErrorEnvelopeResponse, STATUS_OF } from '@app/http';
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 /** The two bearer schemes of the document (see openapi.ts), applied per route. */
 export const PLATFORM_KEY_SCHEME = 'platformKey';
 export const END_USER_KEY_SCHEME = 'endUserKey';
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 500 | 503;
 
 /** What each status means in general, with an example envelope as the filter renders it. */
 const ERRORS: Record<ErrorStatus, { description: string; message: string; details?: { field: string; issue: string }[] }> = {
@@ -19,8 +19,17 @@ const ERRORS: Record<ErrorStatus, { description: string; message: string; detail
   403: { description: 'forbidden: a valid key of the wrong kind for this route.', message: 'This route needs a platform key (sk-plat_...)' },
   404: { description: 'not_found: no such resource on this platform.', message: 'End user was not found' },
   409: { description: 'conflict: a concurrent write kept winning; retry the request.', message: 'The end user was changed concurrently; retry the request' },
+  412: {
+    description: 'precondition_failed: `If-Match` names a version the end user is no longer at; `details[0].current_version` is the current one.',
+    message: 'The end user is at version 4, not the one in If-Match',
+    details: [{ field: 'If-Match', issue: 'stale_version' }],
+  },
   413: { description: 'payload_too_large: the body is over 64 KiB.', message: 'Request body is larger than 64 KiB' },
   415: { description: 'unsupported_media_type: a body that is not UTF-8 JSON (Content-Type: application/json).', message: 'Request bodies must be JSON (Content-Type: application/json)' },
+  422: {
+    description: 'idempotency_key_reused: this `Idempotency-Key` was already used for a different request (method, path or body).',
+    message: 'This Idempotency-Key was already used for a different request (method, path or body)',
+  },
   500: { description: 'internal_error: an unexpected failure, logged under the request id.', message: 'An unexpected error occurred' },
   503: { description: 'service_unavailable: the database is unreachable; retry after `Retry-After` seconds.', message: 'The service is temporarily unavailable; retry shortly' },
 };
@@ -84,4 +93,33 @@ export function ApiEndUserIdParam(): MethodDecorator & ClassDecorator {
 /** What the body parsing in front of every route with a request body can answer. */
 export function ApiJsonBodyErrors(tooLarge = 'payload_too_large: the body is over 64 KiB.'): MethodDecorator & ClassDecorator {
   return ApiErrorResponses({ 413: tooLarge, 415: true });
+}
+
+/**
+ * Every mutating platform route takes an optional `Idempotency-Key`: the first response is stored
+ * for 24 hours and replayed (with `Idempotent-Replayed: true`) for the same key and request.
+ */
+export function ApiIdempotencyKey(): MethodDecorator {
+  return applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed ' +
+        'for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform.',
+    }),
+    ApiErrorResponses({ 409: 'conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning).', 422: true }),
+  );
+}
+
+/** Optimistic concurrency on an end user: its `ETag` is the stream version; `If-Match` makes a write conditional. */
+export function ApiIfMatch(): MethodDecorator {
+  return applyDecorators(
+    ApiHeader({
+      name: 'If-Match',
+      required: false,
+      description: 'An `ETag` this API returned for the end user (e.g. `"3"`). The write applies only if the user is still at that version; otherwise 412.',
+    }),
+    ApiErrorResponses({ 412: true }),
+  );
 }

@@ -6,11 +6,10 @@ import { DeleteMcpConnectionHandler } from './delete-mcp-connection/delete-mcp-c
 import { DeleteMcpConnectionHttpController } from './delete-mcp-connection/delete-mcp-connection.http.controller';
 import { ListMcpConnectionsHandler } from './list-mcp-connections/list-mcp-connections.handler';
 import { ListMcpConnectionsHttpController } from './list-mcp-connections/list-mcp-connections.http.controller';
-import { credentialsCipherProvider } from './shared/credentials-cipher.provider';
 
 @Module({
   imports: [CqrsModule],
   controllers: [CreateMcpConnectionHttpController, ListMcpConnectionsHttpController, DeleteMcpConnectionHttpController],
-  providers: [credentialsCipherProvider, CreateMcpConnectionHandler, ListMcpConnectionsHandler, DeleteMcpConnectionHandler],
+  providers: [CreateMcpConnectionHandler, ListMcpConnectionsHandler, DeleteMcpConnectionHandler],
 })
 export class McpConnectionsModule {}

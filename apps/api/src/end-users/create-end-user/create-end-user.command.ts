@@ -6,6 +6,8 @@ import { CreatedEndUserResponse } from '../shared/end-user.response';
 export interface CreateEndUserResult {
   created: boolean;
   body: CreatedEndUserResponse;
+  /** The stream version after this request: the response's ETag. */
+  version: number;
 }
 
 export class CreateEndUserCommand extends Command<CreateEndUserResult> {

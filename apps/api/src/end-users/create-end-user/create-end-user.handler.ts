@@ -61,7 +61,7 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
       );
       const saved = await this.streams.save(sql, newId, loaded, events, metadata);
       await storeKeyHash(sql, keyId, key, newId, command.platformId);
-      return { created: true, body: this.present(saved.state, keyId, key) };
+      return { created: true, body: this.present(saved.state, keyId, key), version: saved.version };
     }
 
     // Repeat creates of one user queue on its claim row instead of racing for the next stream version.
@@ -78,7 +78,7 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
     await storeKeyHash(sql, keyId, key, existingId, command.platformId);
     // Once the worker provisioned the budget, the repeat shows it as it is now (spend included).
     const { budget } = await findBudgetOfEndUser(sql, command.platformId, existingId);
-    return { created: false, body: this.present(saved.state, keyId, key, budget && budgetResponse(budget)) };
+    return { created: false, body: this.present(saved.state, keyId, key, budget && budgetResponse(budget)), version: saved.version };
   }
 
   private present(state: EndUserState, keyId: string, key: GeneratedKey, provisioned: BudgetResponse | null = null): CreateEndUserResult['body'] {

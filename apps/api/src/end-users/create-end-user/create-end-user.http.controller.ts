@@ -5,8 +5,9 @@ import type { Response } from 'express';
 import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
-import { ApiErrorResponses, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { CreatedEndUserResponse } from '../shared/end-user.response';
+import { setEtag } from '../shared/stream-version';
 import { CreateEndUserCommand, CreateEndUserResult } from './create-end-user.command';
 import { CreateEndUserRequest } from './create-end-user.request.dto';
 
@@ -20,6 +21,7 @@ export class CreateEndUserHttpController {
 
   /** 201 with a new user and key; 200 with the existing user and a fresh key on a repeat. */
   @Post()
+  @ApiIdempotencyKey()
   @ApiOperation({
     operationId: 'createEndUser',
     summary: 'Create an end user (idempotent on external_id)',
@@ -52,6 +54,7 @@ export class CreateEndUserHttpController {
     );
     res.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     res.setHeader('Cache-Control', 'no-store');
+    setEtag(res, result.version);
     return result.body;
   }
 }

@@ -6,6 +6,8 @@ export class DeleteEndUserCommand extends Command<void> {
     readonly platformId: string,
     readonly endUserId: string,
     readonly context: Omit<EventMetadata, 'occurredAt'>,
+    /** From If-Match: the stream version the client last saw. */
+    readonly expectedVersion?: number,
   ) {
     super();
   }

@@ -1,7 +1,7 @@
 import { decide } from '@app/end-users';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { EndUserStreams } from '../shared/end-user-streams';
-import { retryOnConflict } from '../shared/retry-on-conflict';
+import { EndUserStreams, isOwnLiveUser } from '../shared/end-user-streams';
+import { requireVersion, writeAtVersion } from '../shared/stream-version';
 import { DeleteEndUserCommand } from './delete-end-user.command';
 
 /**
@@ -13,14 +13,18 @@ export class DeleteEndUserHandler implements ICommandHandler<DeleteEndUserComman
   constructor(private readonly streams: EndUserStreams) {}
 
   execute(command: DeleteEndUserCommand): Promise<void> {
-    return retryOnConflict(() =>
+    return writeAtVersion(
+      command.expectedVersion,
+      () =>
       this.streams.write(async (sql) => {
         const loaded = await this.streams.load(sql, command.endUserId);
+        requireVersion(loaded.version, command.expectedVersion, isOwnLiveUser(loaded.state, command.platformId));
         const now = new Date();
         const events = decide({ type: 'DeleteEndUser', data: { endUserId: command.endUserId, platformId: command.platformId, now } }, loaded.state);
         await this.streams.save(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
         await sql.query('DELETE FROM end_user_external_ids WHERE end_user_id = $1', [command.endUserId]);
       }),
+      () => this.streams.currentVersion(command.endUserId),
     );
   }
 }

@@ -1,11 +1,12 @@
-import { Controller, Delete, HttpCode, HttpStatus, Param, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Headers, HttpCode, HttpStatus, Param, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiNoContentResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiIfMatch, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { parseIfMatch } from '../shared/stream-version';
 import { DeleteEndUserCommand } from './delete-end-user.command';
 
 @Controller('v1/platforms/:platformId/end-users')
@@ -15,6 +16,8 @@ export class DeleteEndUserHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Delete(':endUserId')
+  @ApiIdempotencyKey()
+  @ApiIfMatch()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     operationId: 'deleteEndUser',
@@ -26,7 +29,15 @@ export class DeleteEndUserHttpController {
   @ApiEndUserIdParam()
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform (also one already deleted).', 409: true, 413: 'payload_too_large: a body (none is needed) over 64 KiB.', 415: 'unsupported_media_type: a body (none is needed) that is not JSON.' })
-  async delete(@Param('endUserId') endUserId: string, @CurrentPlatform() platform: PlatformPrincipal, @RequestId() requestId: string | null): Promise<void> {
-    await this.commandBus.execute(new DeleteEndUserCommand(platform.platformId, requireUuid(endUserId, 'endUserId'), { requestId, actorKeyId: platform.keyId }));
+  async delete(
+    @Param('endUserId') endUserId: string,
+    @CurrentPlatform() platform: PlatformPrincipal,
+    @RequestId() requestId: string | null,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<void> {
+    const expectedVersion = parseIfMatch(ifMatch);
+    await this.commandBus.execute(
+      new DeleteEndUserCommand(platform.platformId, requireUuid(endUserId, 'endUserId'), { requestId, actorKeyId: platform.keyId }, expectedVersion),
+    );
   }
 }

@@ -6,24 +6,25 @@ import { findEndUser } from '@app/read-models';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { EndUserResponse, endUserResponseFromRow, endUserResponseFromState } from '../shared/end-user.response';
+import { Versioned } from '../shared/stream-version';
 import { endUserAsOf } from './end-user-as-of';
 import { GetEndUserQuery } from './get-end-user.query';
 
 @QueryHandler(GetEndUserQuery)
-export class GetEndUserHandler implements IQueryHandler<GetEndUserQuery, EndUserResponse> {
+export class GetEndUserHandler implements IQueryHandler<GetEndUserQuery, Versioned<EndUserResponse>> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async execute(query: GetEndUserQuery): Promise<EndUserResponse> {
+  async execute(query: GetEndUserQuery): Promise<Versioned<EndUserResponse>> {
     const sql = sqlOfDataSource(this.dataSource);
     if (query.asOf !== null) {
       // Audit path: a user's stream is short (its create, patches and repeat creates), so it is read whole.
       const user = endUserAsOf(await readStream(sql, endUserStreamId(query.endUserId)), query.platformId, query.asOf);
       if (!user) throw ApiError.notFound('End user');
-      return endUserResponseFromState(user);
+      return { body: endUserResponseFromState(user), version: null };
     }
     // Hot path: one indexed read of the projection.
     const row = await findEndUser(sql, query.platformId, query.endUserId);
     if (!row) throw ApiError.notFound('End user');
-    return endUserResponseFromRow(row);
+    return { body: endUserResponseFromRow(row), version: row.stream_version };
   }
 }

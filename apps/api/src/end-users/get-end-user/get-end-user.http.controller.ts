@@ -1,4 +1,5 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentPlatform } from '../../auth/current-principal.decorator';
@@ -7,6 +8,7 @@ import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
 import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
+import { setEtag } from '../shared/stream-version';
 import { GetEndUserQuery } from './get-end-user.query';
 import { GetEndUserRequest } from './get-end-user.request.dto';
 
@@ -26,7 +28,14 @@ export class GetEndUserHttpController {
   @ApiEndUserIdParam()
   @ApiOkResponse({ type: EndUserResponse, description: 'The end user.' })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform (also a deleted one), or it did not exist yet at `as_of`.' })
-  get(@Param('endUserId') endUserId: string, @Query() query: GetEndUserRequest, @CurrentPlatform() platform: PlatformPrincipal): Promise<EndUserResponse> {
-    return this.queryBus.execute(new GetEndUserQuery(platform.platformId, requireUuid(endUserId, 'endUserId'), query.asOfDate()));
+  async get(
+    @Param('endUserId') endUserId: string,
+    @Query() query: GetEndUserRequest,
+    @CurrentPlatform() platform: PlatformPrincipal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<EndUserResponse> {
+    const result = await this.queryBus.execute(new GetEndUserQuery(platform.platformId, requireUuid(endUserId, 'endUserId'), query.asOfDate()));
+    setEtag(res, result.version);
+    return result.body;
   }
 }

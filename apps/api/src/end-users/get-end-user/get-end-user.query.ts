@@ -1,7 +1,8 @@
 import { Query } from '@nestjs/cqrs';
 import { EndUserResponse } from '../shared/end-user.response';
+import { Versioned } from '../shared/stream-version';
 
-export class GetEndUserQuery extends Query<EndUserResponse> {
+export class GetEndUserQuery extends Query<Versioned<EndUserResponse>> {
   constructor(
     readonly platformId: string,
     readonly endUserId: string,

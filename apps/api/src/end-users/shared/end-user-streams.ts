@@ -13,7 +13,7 @@ import {
 import { appendToStream, EventMetadata, readStream, StoredEvent } from '@app/event-store';
 import { eventsAppended } from '@app/observability';
 import { enqueueOutboxMessages, outboxSignal } from '@app/outbox';
-import { inTransaction, Sql } from '@app/persistence';
+import { inTransaction, Sql, sqlOfDataSource } from '@app/persistence';
 import { toOutboxMessage } from '@app/publishing';
 import { applyEndUserProjection } from '@app/read-models';
 import { Inject, Injectable } from '@nestjs/common';
@@ -24,6 +24,11 @@ import { APP_CONFIG } from '@app/persistence';
 export interface LoadedEndUser {
   state: EndUserState;
   version: number;
+}
+
+/** A stream the caller may write: it exists, is not deleted and belongs to the caller's platform. */
+export function isOwnLiveUser(state: EndUserState, platformId: string): boolean {
+  return state.status === 'existing' && state.user.platformId === platformId;
 }
 
 export interface SavedEndUser extends LoadedEndUser {
@@ -59,6 +64,14 @@ export class EndUserStreams {
         outboxSignal.notify();
       },
     );
+  }
+
+  /** The version a stream is at now (0 when it does not exist). */
+  async currentVersion(endUserId: string): Promise<number> {
+    const [row] = await sqlOfDataSource(this.dataSource).query<{ version: number | null }>('SELECT max(stream_version) AS version FROM events WHERE stream_id = $1', [
+      endUserStreamId(endUserId),
+    ]);
+    return row.version ?? 0;
   }
 
   /** Folds the user's stream; runs in the caller's transaction. */

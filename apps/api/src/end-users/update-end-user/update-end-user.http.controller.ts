@@ -1,13 +1,15 @@
 import { EndUserChanges } from '@app/end-users';
-import { Body, Controller, Param, Patch, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, Param, Patch, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiIfMatch, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
+import { parseIfMatch, setEtag } from '../shared/stream-version';
 import { UpdateEndUserCommand } from './update-end-user.command';
 import { UpdateEndUserRequest } from './update-end-user.request.dto';
 
@@ -18,6 +20,8 @@ export class UpdateEndUserHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Patch(':endUserId')
+  @ApiIdempotencyKey()
+  @ApiIfMatch()
   @ApiOperation({
     operationId: 'updateEndUser',
     summary: 'Update an end user',
@@ -29,18 +33,23 @@ export class UpdateEndUserHttpController {
   @ApiOkResponse({ type: EndUserResponse, description: 'The user after the update.' })
   @ApiJsonBodyErrors('payload_too_large: the body is over 64 KiB, or `metadata` is over 16 KiB serialized.')
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform.', 409: true })
-  update(
+  async update(
     @Param('endUserId') endUserId: string,
     @Body() body: UpdateEndUserRequest,
     @CurrentPlatform() platform: PlatformPrincipal,
     @RequestId() requestId: string | null,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<EndUserResponse> {
     const changes: EndUserChanges = {};
     if (body.display_name !== undefined) changes.displayName = body.display_name;
     if (body.metadata !== undefined) changes.metadata = body.metadata;
     if (body.is_active !== undefined) changes.isActive = body.is_active;
-    return this.commandBus.execute(
-      new UpdateEndUserCommand(platform.platformId, requireUuid(endUserId, 'endUserId'), changes, { requestId, actorKeyId: platform.keyId }),
+    const expectedVersion = parseIfMatch(ifMatch);
+    const result = await this.commandBus.execute(
+      new UpdateEndUserCommand(platform.platformId, requireUuid(endUserId, 'endUserId'), changes, { requestId, actorKeyId: platform.keyId }, expectedVersion),
     );
+    setEtag(res, result.version);
+    return result.body;
   }
 }

@@ -6,7 +6,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { McpConnectionResponse } from '../shared/mcp-connection.response';
 import { CreateMcpConnectionCommand } from './create-mcp-connection.command';
 import { CreateMcpConnectionRequest } from './create-mcp-connection.request.dto';
@@ -19,6 +19,7 @@ export class CreateMcpConnectionHttpController {
 
   /** 201 for a new app connection; 200 when it replaced the credentials of the existing one. */
   @Post()
+  @ApiIdempotencyKey()
   @ApiOperation({
     operationId: 'createMcpConnection',
     summary: 'Connect an MCP app for an end user',

@@ -5,7 +5,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { DeleteMcpConnectionCommand } from './delete-mcp-connection.command';
 
 @Controller('v1/platforms/:platformId/end-users/:endUserId/mcp-connections')
@@ -15,6 +15,7 @@ export class DeleteMcpConnectionHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Delete(':connectionId')
+  @ApiIdempotencyKey()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'deleteMcpConnection', summary: 'Remove an MCP connection' })
   @ApiEndUserIdParam()

@@ -19,7 +19,7 @@ export class GetMeHttpController {
   @ApiOperation({ operationId: 'getMe', summary: 'Get my end user', description: "The calling end user's own object, as the management route shows it." })
   @ApiOkResponse({ type: EndUserResponse, description: 'The calling end user.' })
   @ApiErrorResponses({ 404: 'not_found: the end user was deleted while the request ran.' })
-  get(@CurrentEndUser() endUser: EndUserPrincipal): Promise<EndUserResponse> {
-    return this.queryBus.execute(new GetEndUserQuery(endUser.platformId, endUser.endUserId));
+  async get(@CurrentEndUser() endUser: EndUserPrincipal): Promise<EndUserResponse> {
+    return (await this.queryBus.execute(new GetEndUserQuery(endUser.platformId, endUser.endUserId))).body;
   }
 }

@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
-import { ApiErrorResponses, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { PlatformResponse } from '@app/platforms';
 import { UpdatePlatformCommand } from './update-platform.command';
 import { UpdatePlatformRequest } from './update-platform.request.dto';
@@ -17,6 +17,7 @@ export class UpdatePlatformHttpController {
 
   /** `settings` merges key by key; a setting given as null is removed. */
   @Patch()
+  @ApiIdempotencyKey()
   @ApiOperation({
     operationId: 'updatePlatform',
     summary: 'Update the platform',

@@ -5,7 +5,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { DeleteRateLimitsCommand } from './delete-rate-limits.command';
 
 @Controller('v1/platforms/:platformId/end-users/:endUserId/rate-limits')
@@ -15,6 +15,7 @@ export class DeleteRateLimitsHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Delete()
+  @ApiIdempotencyKey()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'deleteRateLimits', summary: "Remove an end user's rate-limit override" })
   @ApiEndUserIdParam()

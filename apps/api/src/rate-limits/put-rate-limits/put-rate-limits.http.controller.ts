@@ -5,7 +5,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
 import { RateLimitsResponse } from '../shared/rate-limits.response';
 import { PutRateLimitsCommand } from './put-rate-limits.command';
 import { PutRateLimitsRequest } from './put-rate-limits.request.dto';
@@ -17,6 +17,7 @@ export class PutRateLimitsHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Put()
+  @ApiIdempotencyKey()
   @ApiOperation({
     operationId: 'putRateLimits',
     summary: "Set an end user's rate-limit override",

@@ -3,12 +3,13 @@ import { CredentialsCipher, DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } f
 import { APP_CONFIG } from '@app/persistence';
 import { Logger, Provider } from '@nestjs/common';
 
+/** The AES-256-GCM cipher for secrets at rest: MCP credentials and stored idempotent responses. */
 export const credentialsCipherProvider: Provider = {
   provide: CredentialsCipher,
   inject: [APP_CONFIG],
   useFactory: (config: AppConfig) => {
     if (config.MCP_CREDENTIALS_KEY) return new CredentialsCipher(parseCredentialsKey(config.MCP_CREDENTIALS_KEY));
-    new Logger('McpConnections').warn('MCP_CREDENTIALS_KEY is not set: using the development-only key (refused in production)');
+    new Logger('CredentialsCipher').warn('MCP_CREDENTIALS_KEY is not set: using the development-only key (refused in production)');
     return new CredentialsCipher(DEVELOPMENT_CREDENTIALS_KEY);
   },
 };
