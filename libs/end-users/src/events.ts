@@ -47,6 +47,8 @@ export const END_USER_EVENT_TYPES: readonly EndUserEventType[] = [
   'EndUserDeleted',
 ];
 
+export const END_USER_STREAM_PREFIX = 'end_user-';
+
 export function endUserStreamId(endUserId: string): string {
-  return `end_user-${endUserId}`;
+  return `${END_USER_STREAM_PREFIX}${endUserId}`;
 }

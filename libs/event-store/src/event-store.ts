@@ -52,6 +52,30 @@ export async function appendToStream(
   }
 }
 
+/** One page of a stream in version order, and the stream's length. */
+export async function readStreamPage(sql: Sql, streamId: string, offset: number, limit: number): Promise<{ events: StoredEvent[]; total: number }> {
+  const [rows, counted] = await Promise.all([
+    sql.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version LIMIT $2 OFFSET $3`, [streamId, limit, offset]),
+    sql.query<{ total: string }>('SELECT count(*) AS total FROM events WHERE stream_id = $1', [streamId]),
+  ]);
+  return { events: rows.map(toStoredEvent), total: Number(counted[0].total) };
+}
+
+/**
+ * Committed events in position order after `after`, up to `upTo`, optionally of one stream, at
+ * most `limit`. For replays of history; a live reader resuming from a position must use readAll.
+ */
+export async function readPositions(sql: Sql, range: { after: bigint; upTo?: bigint; streamId?: string; streamPrefix?: string; limit: number }): Promise<StoredEvent[]> {
+  const rows = await sql.query<EventRow>(
+    `SELECT ${SELECT_COLUMNS} FROM events
+     WHERE global_position > $1 AND ($2::bigint IS NULL OR global_position <= $2) AND ($3::text IS NULL OR stream_id = $3)
+       AND ($4::text IS NULL OR stream_id LIKE $4 || '%')
+     ORDER BY global_position LIMIT $5`,
+    [range.after.toString(), range.upTo?.toString() ?? null, range.streamId ?? null, range.streamPrefix ?? null, range.limit],
+  );
+  return rows.map(toStoredEvent);
+}
+
 /** All events of one stream in version order. */
 export async function readStream(sql: Sql, streamId: string): Promise<StoredEvent[]> {
   const rows = await sql.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);

@@ -19,10 +19,13 @@ function sqlOfClient(client: PoolClient): Sql {
   return { query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[] };
 }
 
-/** Outside a transaction: each statement runs on any pooled connection. */
-export function sqlOfDataSource(dataSource: DataSource): Sql {
-  const pool = poolOf(dataSource);
+/** Outside a transaction: each statement runs on any connection of the pool. */
+export function sqlOfPool(pool: Pool): Sql {
   return { query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[] };
+}
+
+export function sqlOfDataSource(dataSource: DataSource): Sql {
+  return sqlOfPool(poolOf(dataSource));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { END_USER_STREAM_PREFIX } from '@app/end-users';
 import { checkOut } from '@app/persistence';
 import type { Pool, PoolClient } from 'pg';
 import { copyIndexes, createEmptyCopy, insertRows, rebuildTableOf, retiredTableOf, swapIn, tableChecksum } from './projection-tables';
@@ -32,7 +33,7 @@ export class RebuildAlreadyRunning extends Error {
 
 export class RebuildVerificationFailed extends Error {}
 
-const STREAM_PREFIX = 'end_user-';
+const STREAM_PREFIX = END_USER_STREAM_PREFIX;
 const FETCH_SIZE = 5_000;
 const WRITE_BATCH_ROWS = 2_000;
 const MAX_CATCH_UP_ROUNDS = 10;

@@ -1,26 +1,15 @@
 import { KAFKA_HEADERS } from '@app/contracts';
-import { decodeEndUserEvent, EndUserCreated } from '@app/end-users';
-import { EventMetadata } from '@app/event-store';
+import { decodeEndUserEvent, END_USER_STREAM_PREFIX, EndUserCreated, endUserStreamId } from '@app/end-users';
+import { readPositions } from '@app/event-store';
 import { MessagePublisher } from '@app/kafka';
 import type { Pool } from 'pg';
+import { sqlOfPool } from '@app/persistence';
 import { toOutboxMessage } from './integration-events';
 
 export interface RepublishRange {
   fromPosition: bigint;
   toPosition?: bigint;
   endUserId?: string;
-}
-
-interface Row {
-  global_position: string;
-  event_id: string;
-  stream_id: string;
-  stream_version: number;
-  event_type: string;
-  schema_version: number;
-  payload: unknown;
-  metadata: EventMetadata;
-  recorded_at: Date;
 }
 
 const PAGE = 1_000;
@@ -34,24 +23,23 @@ export async function republishEvents(pool: Pool, publisher: MessagePublisher, t
   let after = range.fromPosition - 1n;
   let published = 0;
   for (;;) {
-    const { rows } = await pool.query<Row>(
-      `SELECT global_position::text, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at
-       FROM events
-       WHERE global_position > $1 AND ($2::bigint IS NULL OR global_position <= $2) AND ($3::text IS NULL OR stream_id = $3)
-         AND stream_id LIKE 'end_user-%'
-       ORDER BY global_position LIMIT $4`,
-      [after.toString(), range.toPosition?.toString() ?? null, range.endUserId ? `end_user-${range.endUserId}` : null, PAGE],
-    );
-    if (rows.length === 0) return published;
-    const platformOf = await platformsOfStreams(pool, [...new Set(rows.map((row) => row.stream_id))]);
-    const messages = rows.map((row) => {
-      const event = decodeEndUserEvent(row.event_type, row.schema_version, row.payload);
-      const message = toOutboxMessage(topic, event, row.event_id, platformOf.get(row.stream_id)!, row.metadata);
+    const events = await readPositions(sqlOfPool(pool), {
+      after,
+      upTo: range.toPosition,
+      streamId: range.endUserId ? endUserStreamId(range.endUserId) : undefined,
+      streamPrefix: END_USER_STREAM_PREFIX,
+      limit: PAGE,
+    });
+    if (events.length === 0) return published;
+    const platformOf = await platformsOfStreams(pool, [...new Set(events.map((event) => event.streamId))]);
+    const messages = events.map((stored) => {
+      const event = decodeEndUserEvent(stored.type, stored.schemaVersion, stored.data);
+      const message = toOutboxMessage(topic, event, stored.eventId, platformOf.get(stored.streamId)!, stored.metadata);
       return { key: message.key, value: message.payload, headers: { ...message.headers, [KAFKA_HEADERS.replay]: 'true' } };
     });
     await publisher.publish(topic, messages);
     published += messages.length;
-    after = BigInt(rows[rows.length - 1].global_position);
+    after = events[events.length - 1].globalPosition;
     onPage(published, after.toString());
   }
 }

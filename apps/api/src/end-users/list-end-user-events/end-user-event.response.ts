@@ -1,9 +1,9 @@
+import { StoredEvent } from '@app/event-store';
 import { EndUserIntegrationEvent, INTEGRATION_EVENT_TYPES } from '@app/contracts';
 import { decodeEndUserEvent } from '@app/end-users';
 import { toIntegrationEvent } from '@app/publishing';
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { END_USER_EVENT_DATA_MODELS } from './end-user-event-data.response';
-import { EndUserEventRow } from './end-user-event-rows';
 
 /** One entry of a user's history: who did what, when, and what changed. */
 @ApiExtraModels(...Object.values(END_USER_EVENT_DATA_MODELS))
@@ -43,18 +43,18 @@ export class EndUserEventResponse {
  * `event_type` and `data` are those of the public integration event, the view made for outsiders:
  * changed fields only, keys by id and prefix, never a raw key or a hash.
  */
-export function endUserEventResponse(row: EndUserEventRow, platformId: string): EndUserEventResponse {
-  const event = decodeEndUserEvent(row.event_type, row.schema_version, row.payload);
-  const published = toIntegrationEvent(event, row.event_id, platformId, row.metadata.occurredAt);
+export function endUserEventResponse(stored: StoredEvent, platformId: string): EndUserEventResponse {
+  const event = decodeEndUserEvent(stored.type, stored.schemaVersion, stored.data);
+  const published = toIntegrationEvent(event, stored.eventId, platformId, stored.metadata.occurredAt);
   return {
-    event_id: row.event_id,
-    version: row.stream_version,
-    position: Number(row.global_position),
+    event_id: stored.eventId,
+    version: stored.streamVersion,
+    position: Number(stored.globalPosition),
     event_type: published.event_type,
-    occurred_at: row.metadata.occurredAt,
-    recorded_at: row.recorded_at.toISOString(),
-    actor_key_id: row.metadata.actorKeyId ?? null,
-    request_id: row.metadata.requestId ?? null,
+    occurred_at: stored.metadata.occurredAt,
+    recorded_at: stored.recordedAt.toISOString(),
+    actor_key_id: stored.metadata.actorKeyId ?? null,
+    request_id: stored.metadata.requestId ?? null,
     data: published.data,
   };
 }

@@ -20,7 +20,7 @@ export class ListEndUserEventsHandler implements IQueryHandler<ListEndUserEvents
     const sql = sqlOfDataSource(this.dataSource);
     const platformId = await platformOfLiveEndUser(sql, query.endUserId);
     if (platformId !== query.platformId) throw ApiError.notFound('End user');
-    const { rows, total } = await pageOfEndUserEvents(sql, query.endUserId, query.page, query.limit);
-    return { data: rows.map((row) => endUserEventResponse(row, platformId)), total, page: query.page, limit: query.limit };
+    const { events, total } = await pageOfEndUserEvents(sql, query.endUserId, query.page, query.limit);
+    return { data: events.map((event) => endUserEventResponse(event, platformId)), total, page: query.page, limit: query.limit };
   }
 }
