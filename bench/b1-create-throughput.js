@@ -13,7 +13,7 @@ function sampleConnections(ctx) {
     try {
       client ??= await ctx.db();
       const { rows } = await client.query(
-        `SELECT state, coalesce(wait_event_type, '-') AS wait, count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'end-users-api' GROUP BY 1, 2`,
+        `SELECT state, coalesce(wait_event_type || ':' || wait_event, '-') AS wait, count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'end-users-api' GROUP BY 1, 2`,
       );
       samples.push(rows);
     } catch {

@@ -474,6 +474,7 @@ async function runFigures(figures) {
     log(`failed: ${error instanceof Error ? error.stack : String(error)}`);
   } finally {
     await ctx.stopApps().catch(() => undefined);
+    await ctx.kafkaAdmin?.disconnect().catch(() => undefined);
     if (ctx.figures.length > 0 || failure) await writeResults(ctx, failure ? { error: String(failure) } : {}).catch((error) => log(`could not write results: ${error}`));
   }
   if (failure) process.exitCode = 1;
@@ -484,10 +485,12 @@ async function runFigures(figures) {
 function mainFor(figures, module) {
   if (require.main === module) {
     process.env.BENCH_COMMAND ??= `node ${path.relative(ROOT, module.filename)}${SMOKE ? ' --smoke' : ''}`;
-    runFigures(figures).catch((error) => {
-      log(String(error));
-      process.exitCode = 1;
-    });
+    runFigures(figures)
+      .catch((error) => {
+        log(String(error));
+        process.exitCode = 1;
+      })
+      .finally(() => process.exit());
   }
 }
 

@@ -16,9 +16,10 @@ interface EventRow {
 const SELECT_COLUMNS = 'global_position, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at';
 
 /**
- * Appends `events` at versions expectedVersion+1.. in one statement; runs in the caller's transaction.
- * `expectedVersion` 0 means "the stream must not exist". The unique (stream_id, stream_version)
- * constraint decides races: the loser gets StreamVersionConflict and its transaction must roll back.
+ * Appends `events` at versions expectedVersion+1.. and records in the outbox those that are
+ * published (`publishAs`), in one statement; runs in the caller's transaction. `expectedVersion` 0
+ * means "the stream must not exist". The unique (stream_id, stream_version) constraint decides
+ * races: the loser gets StreamVersionConflict and its transaction must roll back.
  */
 export async function appendToStream(
   sql: Sql,
@@ -28,13 +29,21 @@ export async function appendToStream(
   metadata: EventMetadata,
 ): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
+  const published = events.filter((event) => event.publishAs !== undefined);
   try {
     const rows = await sql.query<EventRow>(
-      `INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata)
-       SELECT e.event_id, $1, $2 + e.ordinality, e.event_type, e.schema_version, e.payload, $3::jsonb
-       FROM unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[]) WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, ordinality)
-       ORDER BY e.ordinality
-       RETURNING ${SELECT_COLUMNS}`,
+      `WITH appended AS (
+         INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata)
+         SELECT e.event_id, $1, $2 + e.ordinality, e.event_type, e.schema_version, e.payload, $3::jsonb
+         FROM unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[]) WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, ordinality)
+         ORDER BY e.ordinality
+         RETURNING ${SELECT_COLUMNS}
+       ),
+       queued AS (
+         INSERT INTO outbox (event_id, topic, message_key, payload, headers)
+         SELECT * FROM unnest($8::uuid[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
+       )
+       SELECT * FROM appended`,
       [
         streamId,
         expectedVersion,
@@ -43,6 +52,11 @@ export async function appendToStream(
         events.map((event) => event.type),
         events.map((event) => event.schemaVersion),
         events.map((event) => JSON.stringify(event.data)),
+        published.map((event) => event.eventId),
+        published.map((event) => event.publishAs!.topic),
+        published.map((event) => event.publishAs!.key),
+        published.map((event) => event.publishAs!.payload),
+        published.map((event) => JSON.stringify(event.publishAs!.headers)),
       ],
     );
     return rows.map(toStoredEvent).sort((a, b) => a.streamVersion - b.streamVersion);

@@ -58,7 +58,8 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
     await consumer.run({
       eachBatchAutoResolve: false,
       autoCommitInterval: 200,
-      partitionsConsumedConcurrently: 3,
+      // One transaction at a time per partition, all partitions at once: order holds per user.
+      partitionsConsumedConcurrently: 6,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.logger.log(`consuming ${this.config.KAFKA_TOPIC} as group ${this.config.KAFKA_CONSUMER_GROUP}`);

@@ -17,22 +17,26 @@ export class ProvisionBudgetWhenEndUserCreated implements Reaction {
 
   async apply(sql: Sql, event: EndUserIntegrationEvent): Promise<void> {
     const { data, platform_id: platformId, end_user_id: endUserId, event_id: eventId } = event as EndUserCreatedV1;
-    // An event of a platform this system does not know is not ours to apply, budget or not.
-    const platforms = await sql.query('SELECT 1 FROM platforms WHERE id = $1', [platformId]);
-    if (platforms.length === 0) throw new PermanentMessageError(`platform ${platformId} does not exist`);
-    if (data.budget === null) return;
+    if (data.budget === null) {
+      await this.requirePlatform(sql, platformId);
+      return;
+    }
     const maxUsd = toUsdString(data.budget.max_usd);
     const opening = openingEntryFor({ budgetId: data.budget.id, maxUsd, period: data.budget.period, periodStart: data.budget.period_start });
-    await sql.query(
-      `WITH budget AS (
+    const [{ platforms }] = await sql.query<{ platforms: number }>(
+      `WITH platform AS (SELECT id FROM platforms WHERE id = $2),
+       budget AS (
          INSERT INTO budgets (id, platform_id, end_user_id, max_usd, used_usd, period, period_start, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7)
+         SELECT $1, platform.id, $3, $4, 0, $5, $6, $7, $7 FROM platform
          ON CONFLICT DO NOTHING
          RETURNING id
+       ),
+       ledger AS (
+         INSERT INTO budget_ledger (id, budget_id, end_user_id, platform_id, type, amount_usd, max_usd_after, used_usd_after, remaining_usd_after, reason, created_at, source_event_id)
+         SELECT $8, budget.id, $3, $2, $9, $10, $11, $12, $13, $14, $7, $15 FROM budget
+         ON CONFLICT DO NOTHING
        )
-       INSERT INTO budget_ledger (id, budget_id, end_user_id, platform_id, type, amount_usd, max_usd_after, used_usd_after, remaining_usd_after, reason, created_at, source_event_id)
-       SELECT $8, budget.id, $3, $2, $9, $10, $11, $12, $13, $14, $7, $15 FROM budget
-       ON CONFLICT DO NOTHING`,
+       SELECT count(*)::int AS platforms FROM platform`,
       [
         data.budget.id,
         platformId,
@@ -51,5 +55,12 @@ export class ProvisionBudgetWhenEndUserCreated implements Reaction {
         eventId,
       ],
     );
+    if (platforms === 0) throw new PermanentMessageError(`platform ${platformId} does not exist`);
+  }
+
+  /** An event of a platform this system does not know is not ours to apply, budget or not. */
+  private async requirePlatform(sql: Sql, platformId: string): Promise<void> {
+    const platforms = await sql.query('SELECT 1 FROM platforms WHERE id = $1', [platformId]);
+    if (platforms.length === 0) throw new PermanentMessageError(`platform ${platformId} does not exist`);
   }
 }

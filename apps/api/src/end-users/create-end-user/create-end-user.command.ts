@@ -16,7 +16,6 @@ export class CreateEndUserCommand extends Command<CreateEndUserResult> {
     readonly externalId: string,
     readonly displayName: string | null,
     readonly metadata: JsonObject,
-    readonly defaultBudgetUsd: number | null,
     readonly context: Omit<EventMetadata, 'occurredAt'>,
   ) {
     super();

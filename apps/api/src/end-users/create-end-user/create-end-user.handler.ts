@@ -2,6 +2,7 @@ import { toUsdString } from '@app/budgets';
 import { decide, EndUserState, EndUserWasDeleted, initialState, IssuedApiKey } from '@app/end-users';
 import { generateKey, GeneratedKey } from '@app/keys';
 import { Sql } from '@app/persistence';
+import { PlatformSettings } from '@app/platforms';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { findBudgetOfEndUser } from '../../budgets/shared/budget-rows';
@@ -31,16 +32,25 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
 
   private async createOrIssueKey(sql: Sql, command: CreateEndUserCommand, key: GeneratedKey): Promise<CreateEndUserResult> {
     const newId = randomUUID();
-    const claimed = await sql.query<{ end_user_id: string }>(
-      `INSERT INTO end_user_external_ids (platform_id, external_id, end_user_id) VALUES ($1, $2, $3)
-       ON CONFLICT (platform_id, external_id) DO NOTHING RETURNING end_user_id`,
-      [command.platformId, command.externalId, newId],
+    const keyId = randomUUID();
+    // One round trip claims the external id, stores the new key's hash with it and reads the
+    // platform's settings as they are now (a default budget applies to users created after it is set).
+    const claimed = await sql.query<{ settings: PlatformSettings }>(
+      `WITH claim AS (
+         INSERT INTO end_user_external_ids (platform_id, external_id, end_user_id) VALUES ($1, $2, $3)
+         ON CONFLICT (platform_id, external_id) DO NOTHING RETURNING end_user_id
+       ),
+       key_hash AS (
+         INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) SELECT $4, $5, end_user_id, $1 FROM claim
+       )
+       SELECT p.settings FROM claim JOIN platforms p ON p.id = $1`,
+      [command.platformId, command.externalId, newId, keyId, key.hash],
     );
     const now = new Date();
     const metadata = { ...command.context, occurredAt: now.toISOString() };
-    const keyId = randomUUID();
 
     if (claimed.length === 1) {
+      const defaultBudgetUsd = claimed[0].settings.default_budget_usd;
       const loaded = { state: initialState(), version: 0 };
       const events = decide(
         {
@@ -53,14 +63,13 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
             metadata: command.metadata,
             apiKey: { keyId, keyPrefix: key.prefix },
             budgetId: randomUUID(),
-            defaultBudgetUsd: command.defaultBudgetUsd === null ? null : toUsdString(command.defaultBudgetUsd),
+            defaultBudgetUsd: defaultBudgetUsd === undefined ? null : toUsdString(defaultBudgetUsd),
             now,
           },
         },
         loaded.state,
       );
       const saved = await this.streams.save(sql, newId, loaded, events, metadata);
-      await storeKeyHash(sql, keyId, key, newId, command.platformId);
       return { created: true, body: this.present(saved.state, keyId, key), version: saved.version };
     }
 

@@ -12,7 +12,7 @@ import {
 } from '@app/end-users';
 import { appendToStream, EventMetadata, readStream, StoredEvent } from '@app/event-store';
 import { eventsAppended } from '@app/observability';
-import { enqueueOutboxMessages, outboxSignal } from '@app/outbox';
+import { outboxSignal } from '@app/outbox';
 import { inTransaction, Sql, sqlOfDataSource } from '@app/persistence';
 import { toOutboxMessage } from '@app/publishing';
 import { applyEndUserProjection } from '@app/read-models';
@@ -24,6 +24,13 @@ import { APP_CONFIG } from '@app/persistence';
 export interface LoadedEndUser {
   state: EndUserState;
   version: number;
+}
+
+/** The platform of a stream that does not exist yet: named by the event that creates it. */
+function platformOfCreation(events: EndUserEvent[]): string {
+  const created = events.find((event) => event.type === 'EndUserCreated');
+  if (!created || created.type !== 'EndUserCreated') throw new Error('a new end-user stream must start with EndUserCreated');
+  return created.data.platformId;
 }
 
 /** A stream the caller may write: it exists, is not deleted and belongs to the caller's platform. */
@@ -87,11 +94,16 @@ export class EndUserStreams {
    */
   async save(sql: Sql, endUserId: string, loaded: LoadedEndUser, events: EndUserEvent[], metadata: EventMetadata): Promise<SavedEndUser> {
     if (events.length === 0) return { ...loaded, stored: [] };
+    const platformId = loaded.state.status === 'absent' ? platformOfCreation(events) : loaded.state.user.platformId;
     const stored = await appendToStream(
       sql,
       endUserStreamId(endUserId),
       loaded.version,
-      events.map((event) => ({ eventId: randomUUID(), type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data })),
+      events.map((event) => {
+        const eventId = randomUUID();
+        const publishAs = toOutboxMessage(this.topic, event, eventId, platformId, metadata);
+        return { eventId, type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data, publishAs };
+      }),
       metadata,
     );
     this.appendedIn.set(sql, [...(this.appendedIn.get(sql) ?? []), ...events.map((event) => event.type)]);
@@ -99,10 +111,6 @@ export class EndUserStreams {
     if (state.status === 'absent') throw new Error('saved events must leave the end user existing or deleted');
     const version = loaded.version + events.length;
     await applyEndUserProjection(sql, readModelChange(state, version, events));
-    await enqueueOutboxMessages(
-      sql,
-      events.map((event, index) => toOutboxMessage(this.topic, event, stored[index].eventId, state.user.platformId, metadata)),
-    );
     return { state, version, stored };
   }
 }

@@ -1,0 +1,83 @@
+'use strict';
+/**
+ * Where the API's CPU goes under the B1 load: runs the API with --cpu-prof while autocannon sends
+ * creates at concurrency 32 (worker and relay running as in B1), then prints the top self-time
+ * functions and packages. `npm run bench:profile` (env PROFILE_SECONDS, default 20).
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { Context, ROOT, log } = require('./lib/harness');
+const { load } = require('./lib/load');
+const { waitQuiet } = require('./lib/system');
+
+function where(frame) {
+  const url = frame.url || '';
+  if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
+  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (inModules) return inModules[1];
+  if (url.startsWith('node:')) return 'node:internal';
+  const dist = /dist\/((?:apps|libs)\/[^/]+)/.exec(url);
+  return dist ? `app:${dist[1]}` : url;
+}
+
+function summarize(file) {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const totalUs = profile.endTime - profile.startTime;
+  const selfUs = new Map();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  const byFunction = new Map();
+  const byPackage = new Map();
+  for (const [id, us] of selfUs) {
+    const frame = byId.get(id).callFrame;
+    const fn = `${frame.functionName || '(anonymous)'} ${frame.url ? `${path.relative(ROOT, frame.url.replace('file://', ''))}:${frame.lineNumber + 1}` : ''}`.trim();
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+    byPackage.set(where(frame), (byPackage.get(where(frame)) ?? 0) + us);
+  }
+  const top = (map, n) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, ms: Math.round(us / 1000), pct: Math.round((us / totalUs) * 1000) / 10 }));
+  return { total_ms: Math.round(totalUs / 1000), packages: top(byPackage, 25), functions: top(byFunction, 40) };
+}
+
+async function main() {
+  const seconds = Number(process.env.PROFILE_SECONDS ?? 20);
+  const dir = path.join(ROOT, '.run', 'bench', 'profiles', String(Date.now()));
+  fs.mkdirSync(dir, { recursive: true });
+  const ctx = new Context();
+  try {
+    await ctx.prepare();
+    const platform = await ctx.ensurePlatform();
+    await ctx.startWorker();
+    await ctx.startApi({}, ['-r', path.join(__dirname, 'lib', 'exit-on-sigterm.js'), '--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const spec = { kind: 'closed', base: ctx.apiBase, route: 'create', platformId: platform.id, key: platform.key, connections: ctx.sizes.concurrency };
+    await load({ ...spec, durationS: ctx.sizes.warmupS });
+    await waitQuiet(ctx);
+    log(`profiling the API under ${seconds} s of creates at c=${ctx.sizes.concurrency}`);
+    const run = await load({ ...spec, durationS: seconds });
+    await ctx.stopApps();
+    const file = fs.readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no profile written in ${dir}`);
+    const summary = { creates_per_s: run.per_s, latency_ms: run.latency_ms, profile: path.relative(ROOT, path.join(dir, file)), ...summarize(path.join(dir, file)) };
+    fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+    const out = path.join(ROOT, 'bench', 'results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
+    process.stdout.write(`creates/s during the profile: ${run.per_s.toFixed(0)}\n\nself time by package (of ${summary.total_ms} ms):\n`);
+    for (const row of summary.packages) process.stdout.write(`  ${String(row.pct).padStart(5)} %  ${row.name}\n`);
+    process.stdout.write('\ntop functions by self time:\n');
+    for (const row of summary.functions.slice(0, 30)) process.stdout.write(`  ${String(row.pct).padStart(5)} %  ${row.name}\n`);
+    process.stdout.write(`\n${path.relative(ROOT, out)}\n`);
+  } finally {
+    await ctx.stopApps().catch(() => undefined);
+    await ctx.kafkaAdmin?.disconnect().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main()
+    .catch((error) => {
+      log(error instanceof Error ? error.stack : String(error));
+      process.exitCode = 1;
+    })
+    .finally(() => process.exit());
+}
+
+module.exports = { summarize };
