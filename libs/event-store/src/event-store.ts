@@ -1,4 +1,4 @@
-import { isUniqueViolation, Sql } from '@app/persistence';
+import { isUniqueViolation, onlyIf, Sql, Statement } from '@app/persistence';
 import { EventMetadata, NewEvent, StoredEvent, StreamVersionConflict } from './stored-event';
 
 interface EventRow {
@@ -16,54 +16,66 @@ interface EventRow {
 const SELECT_COLUMNS = 'global_position, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at';
 
 /**
+ * Adds to `statement` the CTEs `appended` (the events at versions expectedVersion+1..) and
+ * `queued` (the outbox rows of those with `publishAs`), both only if `guard` produced a row.
+ */
+export function withAppendedEvents(
+  statement: Statement,
+  append: { streamId: string; expectedVersion: number; events: readonly NewEvent[]; metadata: EventMetadata },
+  guard?: string,
+): void {
+  const { events } = append;
+  const published = events.filter((event) => event.publishAs !== undefined);
+  const p = (value: unknown, cast?: string) => statement.param(value, cast);
+  statement.with(
+    'appended',
+    `INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata)
+     SELECT e.event_id, ${p(append.streamId)}, ${p(append.expectedVersion, 'int')} + e.ordinality, e.event_type, e.schema_version, e.payload, ${p(JSON.stringify(append.metadata), 'jsonb')}
+     FROM unnest(${p(events.map((event) => event.eventId), 'uuid[]')}, ${p(events.map((event) => event.type), 'text[]')}, ${p(
+       events.map((event) => event.schemaVersion),
+       'int[]',
+     )}, ${p(events.map((event) => JSON.stringify(event.data)), 'jsonb[]')}) WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, ordinality)
+     ${onlyIf(guard)}
+     ORDER BY e.ordinality
+     RETURNING ${SELECT_COLUMNS}`,
+  );
+  statement.with(
+    'queued',
+    `INSERT INTO outbox (event_id, topic, message_key, payload, headers)
+     SELECT * FROM unnest(${p(published.map((event) => event.eventId), 'uuid[]')}, ${p(published.map((event) => event.publishAs!.topic), 'text[]')}, ${p(
+       published.map((event) => event.publishAs!.key),
+       'text[]',
+     )}, ${p(published.map((event) => event.publishAs!.payload), 'text[]')}, ${p(published.map((event) => JSON.stringify(event.publishAs!.headers)), 'jsonb[]')})
+     ${onlyIf(guard)}`,
+  );
+}
+
+/** Runs a statement holding an append; a lost race on the stream version becomes StreamVersionConflict. */
+export async function runAppend<Row>(sql: Sql, statement: Statement, finalQuery: string, streamId: string, expectedVersion: number): Promise<Row[]> {
+  try {
+    return await statement.run<Row>(sql, finalQuery);
+  } catch (error) {
+    if (isUniqueViolation(error, 'events_stream_version_unique')) throw new StreamVersionConflict(streamId, expectedVersion);
+    throw error;
+  }
+}
+
+/** Turns rows of the `appended` CTE into stored events, in version order. */
+export function storedEventsOf(rows: readonly Record<string, unknown>[]): StoredEvent[] {
+  return rows.map((row) => toStoredEvent(row as unknown as EventRow)).sort((a, b) => a.streamVersion - b.streamVersion);
+}
+
+/**
  * Appends `events` at versions expectedVersion+1.. and records in the outbox those that are
  * published (`publishAs`), in one statement; runs in the caller's transaction. `expectedVersion` 0
  * means "the stream must not exist". The unique (stream_id, stream_version) constraint decides
  * races: the loser gets StreamVersionConflict and its transaction must roll back.
  */
-export async function appendToStream(
-  sql: Sql,
-  streamId: string,
-  expectedVersion: number,
-  events: readonly NewEvent[],
-  metadata: EventMetadata,
-): Promise<StoredEvent[]> {
+export async function appendToStream(sql: Sql, streamId: string, expectedVersion: number, events: readonly NewEvent[], metadata: EventMetadata): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
-  const published = events.filter((event) => event.publishAs !== undefined);
-  try {
-    const rows = await sql.query<EventRow>(
-      `WITH appended AS (
-         INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata)
-         SELECT e.event_id, $1, $2 + e.ordinality, e.event_type, e.schema_version, e.payload, $3::jsonb
-         FROM unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[]) WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, ordinality)
-         ORDER BY e.ordinality
-         RETURNING ${SELECT_COLUMNS}
-       ),
-       queued AS (
-         INSERT INTO outbox (event_id, topic, message_key, payload, headers)
-         SELECT * FROM unnest($8::uuid[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
-       )
-       SELECT * FROM appended`,
-      [
-        streamId,
-        expectedVersion,
-        JSON.stringify(metadata),
-        events.map((event) => event.eventId),
-        events.map((event) => event.type),
-        events.map((event) => event.schemaVersion),
-        events.map((event) => JSON.stringify(event.data)),
-        published.map((event) => event.eventId),
-        published.map((event) => event.publishAs!.topic),
-        published.map((event) => event.publishAs!.key),
-        published.map((event) => event.publishAs!.payload),
-        published.map((event) => JSON.stringify(event.publishAs!.headers)),
-      ],
-    );
-    return rows.map(toStoredEvent).sort((a, b) => a.streamVersion - b.streamVersion);
-  } catch (error) {
-    if (isUniqueViolation(error, 'events_stream_version_unique')) throw new StreamVersionConflict(streamId, expectedVersion);
-    throw error;
-  }
+  const statement = new Statement();
+  withAppendedEvents(statement, { streamId, expectedVersion, events, metadata });
+  return storedEventsOf(await runAppend(sql, statement, 'SELECT * FROM appended', streamId, expectedVersion));
 }
 
 /** One page of a stream in version order, and the stream's length. */

@@ -3,3 +3,4 @@ export * from './data-source';
 export * from './database';
 export * from './migrate';
 export * from './database.module';
+export * from './statement';

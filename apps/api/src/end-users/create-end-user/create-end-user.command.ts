@@ -16,6 +16,8 @@ export class CreateEndUserCommand extends Command<CreateEndUserResult> {
     readonly externalId: string,
     readonly displayName: string | null,
     readonly metadata: JsonObject,
+    /** The platform's default budget as read when the request was authenticated. */
+    readonly defaultBudgetUsd: number | null,
     readonly context: Omit<EventMetadata, 'occurredAt'>,
   ) {
     super();

@@ -2,7 +2,6 @@ import { toUsdString } from '@app/budgets';
 import { decide, EndUserState, EndUserWasDeleted, initialState, IssuedApiKey } from '@app/end-users';
 import { generateKey, GeneratedKey } from '@app/keys';
 import { Sql } from '@app/persistence';
-import { PlatformSettings } from '@app/platforms';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { findBudgetOfEndUser } from '../../budgets/shared/budget-rows';
@@ -24,67 +23,59 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
   execute(command: CreateEndUserCommand): Promise<CreateEndUserResult> {
     const key = generateKey('end_user');
     return retryOnConflict(
-      () => this.streams.write((sql) => this.createOrIssueKey(sql, command, key)),
-      // The claim holder was deleted between our read of the claim and our append: start over.
+      async () => (await this.createIfUnclaimed(command, key)) ?? (await this.streams.write((sql) => this.issueKeyToClaimHolder(sql, command, key))),
+      // The claim holder was deleted between our claim attempt and our append: start over.
       (error) => error instanceof EndUserWasDeleted,
     );
   }
 
-  private async createOrIssueKey(sql: Sql, command: CreateEndUserCommand, key: GeneratedKey): Promise<CreateEndUserResult> {
-    const newId = randomUUID();
+  /** The first request for an external id: one statement claims it and creates the user. */
+  private async createIfUnclaimed(command: CreateEndUserCommand, key: GeneratedKey): Promise<CreateEndUserResult | null> {
+    const endUserId = randomUUID();
     const keyId = randomUUID();
-    // One round trip claims the external id, stores the new key's hash with it and reads the
-    // platform's settings as they are now (a default budget applies to users created after it is set).
-    const claimed = await sql.query<{ settings: PlatformSettings }>(
-      `WITH claim AS (
-         INSERT INTO end_user_external_ids (platform_id, external_id, end_user_id) VALUES ($1, $2, $3)
-         ON CONFLICT (platform_id, external_id) DO NOTHING RETURNING end_user_id
-       ),
-       key_hash AS (
-         INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) SELECT $4, $5, end_user_id, $1 FROM claim
-       )
-       SELECT p.settings FROM claim JOIN platforms p ON p.id = $1`,
-      [command.platformId, command.externalId, newId, keyId, key.hash],
-    );
     const now = new Date();
-    const metadata = { ...command.context, occurredAt: now.toISOString() };
-
-    if (claimed.length === 1) {
-      const defaultBudgetUsd = claimed[0].settings.default_budget_usd;
-      const loaded = { state: initialState(), version: 0 };
-      const events = decide(
-        {
-          type: 'CreateEndUser',
-          data: {
-            endUserId: newId,
-            platformId: command.platformId,
-            externalId: command.externalId,
-            displayName: command.displayName,
-            metadata: command.metadata,
-            apiKey: { keyId, keyPrefix: key.prefix },
-            budgetId: randomUUID(),
-            defaultBudgetUsd: defaultBudgetUsd === undefined ? null : toUsdString(defaultBudgetUsd),
-            now,
-          },
+    const events = decide(
+      {
+        type: 'CreateEndUser',
+        data: {
+          endUserId,
+          platformId: command.platformId,
+          externalId: command.externalId,
+          displayName: command.displayName,
+          metadata: command.metadata,
+          apiKey: { keyId, keyPrefix: key.prefix },
+          budgetId: randomUUID(),
+          defaultBudgetUsd: command.defaultBudgetUsd === null ? null : toUsdString(command.defaultBudgetUsd),
+          now,
         },
-        loaded.state,
-      );
-      const saved = await this.streams.save(sql, newId, loaded, events, metadata);
-      return { created: true, body: this.present(saved.state, keyId, key), version: saved.version };
-    }
+      },
+      initialState(),
+    );
+    const saved = await this.streams.createIfUnclaimed(
+      { platformId: command.platformId, externalId: command.externalId, keyId, keyHash: key.hash },
+      endUserId,
+      events,
+      { ...command.context, occurredAt: now.toISOString() },
+    );
+    return saved && { created: true, body: this.present(saved.state, keyId, key), version: saved.version };
+  }
 
+  /** Every other request: a fresh key for the user holding the claim, whose row it locks. */
+  private async issueKeyToClaimHolder(sql: Sql, command: CreateEndUserCommand, key: GeneratedKey): Promise<CreateEndUserResult> {
     // Repeat creates of one user queue on its claim row instead of racing for the next stream version.
     const [claim] = await sql.query<{ end_user_id: string }>(
       'SELECT end_user_id FROM end_user_external_ids WHERE platform_id = $1 AND external_id = $2 FOR UPDATE',
       [command.platformId, command.externalId],
     );
-    // The holder was deleted between our insert and this read: the whole attempt starts over.
+    // The holder was deleted since our claim attempt: the whole attempt starts over.
     if (!claim) throw new EndUserWasDeleted(command.externalId);
     const existingId = claim.end_user_id;
+    const keyId = randomUUID();
+    const now = new Date();
     const loaded = await this.streams.load(sql, existingId);
     const events = decide({ type: 'IssueApiKey', data: { endUserId: existingId, platformId: command.platformId, apiKey: { keyId, keyPrefix: key.prefix }, now } }, loaded.state);
-    const saved = await this.streams.save(sql, existingId, loaded, events, metadata);
-    await storeKeyHash(sql, keyId, key, existingId, command.platformId);
+    const saved = await this.streams.save(sql, existingId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
+    await sql.query('INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) VALUES ($1, $2, $3, $4)', [keyId, key.hash, existingId, command.platformId]);
     // Once the worker provisioned the budget, the repeat shows it as it is now (spend included).
     const { budget } = await findBudgetOfEndUser(sql, command.platformId, existingId);
     return { created: false, body: this.present(saved.state, keyId, key, budget && budgetResponse(budget)), version: saved.version };
@@ -99,9 +90,4 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
       budget: provisioned ?? (state.budget ? decidedBudgetResponse(state.budget, state.user) : null),
     };
   }
-}
-
-/** The key hash is write-side state: it never enters an event, so it is stored beside the append. */
-async function storeKeyHash(sql: Sql, keyId: string, key: GeneratedKey, endUserId: string, platformId: string): Promise<void> {
-  await sql.query('INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) VALUES ($1, $2, $3, $4)', [keyId, key.hash, endUserId, platformId]);
 }

@@ -48,6 +48,7 @@ export class CreateEndUserHttpController {
         body.external_id,
         body.display_name ?? null,
         body.metadata ?? {},
+        platform.settings.default_budget_usd ?? null,
         { requestId, actorKeyId: platform.keyId },
       ),
     );

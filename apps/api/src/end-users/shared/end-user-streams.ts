@@ -10,12 +10,12 @@ import {
   initialState,
   readModelChange,
 } from '@app/end-users';
-import { appendToStream, EventMetadata, readStream, StoredEvent } from '@app/event-store';
+import { EventMetadata, readStream, runAppend, StoredEvent, storedEventsOf, withAppendedEvents } from '@app/event-store';
 import { eventsAppended } from '@app/observability';
 import { outboxSignal } from '@app/outbox';
-import { inTransaction, Sql, sqlOfDataSource } from '@app/persistence';
+import { inTransaction, Sql, sqlOfDataSource, Statement } from '@app/persistence';
 import { toOutboxMessage } from '@app/publishing';
-import { applyEndUserProjection } from '@app/read-models';
+import { withEndUserProjection } from '@app/read-models';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -24,13 +24,6 @@ import { APP_CONFIG } from '@app/persistence';
 export interface LoadedEndUser {
   state: EndUserState;
   version: number;
-}
-
-/** The platform of a stream that does not exist yet: named by the event that creates it. */
-function platformOfCreation(events: EndUserEvent[]): string {
-  const created = events.find((event) => event.type === 'EndUserCreated');
-  if (!created || created.type !== 'EndUserCreated') throw new Error('a new end-user stream must start with EndUserCreated');
-  return created.data.platformId;
 }
 
 /** A stream the caller may write: it exists, is not deleted and belongs to the caller's platform. */
@@ -89,28 +82,78 @@ export class EndUserStreams {
   }
 
   /**
-   * Appends decided events at `loaded.version` and, in the caller's transaction, applies the inline
-   * projections (a read after the write sees it) and records the public events for publishing.
+   * Appends decided events at `loaded.version` and, in the same statement (in the caller's
+   * transaction), applies the inline projections (a read after the write sees it) and records the
+   * public events for publishing.
    */
   async save(sql: Sql, endUserId: string, loaded: LoadedEndUser, events: EndUserEvent[], metadata: EventMetadata): Promise<SavedEndUser> {
     if (events.length === 0) return { ...loaded, stored: [] };
-    const platformId = loaded.state.status === 'absent' ? platformOfCreation(events) : loaded.state.user.platformId;
-    const stored = await appendToStream(
-      sql,
-      endUserStreamId(endUserId),
-      loaded.version,
-      events.map((event) => {
-        const eventId = randomUUID();
-        const publishAs = toOutboxMessage(this.topic, event, eventId, platformId, metadata);
-        return { eventId, type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data, publishAs };
-      }),
-      metadata,
-    );
+    const { statement, state, version } = this.savingStatement(endUserId, loaded, events, metadata);
+    const rows = await runAppend<Record<string, unknown>>(sql, statement, 'SELECT * FROM appended', endUserStreamId(endUserId), loaded.version);
     this.appendedIn.set(sql, [...(this.appendedIn.get(sql) ?? []), ...events.map((event) => event.type)]);
+    return { state, version, stored: storedEventsOf(rows) };
+  }
+
+  /**
+   * Creates a new end user in one statement (no transaction round trips): it claims the external id
+   * and, only if the claim succeeded, appends the creation, projects it and stores the key hash.
+   * Null when another user holds the external id.
+   */
+  async createIfUnclaimed(
+    claim: { platformId: string; externalId: string; keyId: string; keyHash: Buffer },
+    endUserId: string,
+    events: EndUserEvent[],
+    metadata: EventMetadata,
+  ): Promise<SavedEndUser | null> {
+    const { statement, state, version } = this.savingStatement(endUserId, { state: initialState(), version: 0 }, events, metadata, (s) => {
+      const platformId = s.param(claim.platformId, 'uuid');
+      s.with(
+        'claim',
+        `INSERT INTO end_user_external_ids (platform_id, external_id, end_user_id) VALUES (${platformId}, ${s.param(claim.externalId)}, ${s.param(endUserId, 'uuid')})
+         ON CONFLICT (platform_id, external_id) DO NOTHING RETURNING end_user_id`,
+      );
+      s.with(
+        'key_hash',
+        `INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) SELECT ${s.param(claim.keyId, 'uuid')}, ${s.param(claim.keyHash, 'bytea')}, end_user_id, ${platformId} FROM claim`,
+      );
+      return 'claim';
+    });
+    const rows = await runAppend<Record<string, unknown>>(sqlOfDataSource(this.dataSource), statement, 'SELECT * FROM appended', endUserStreamId(endUserId), 0);
+    if (rows.length === 0) return null;
+    for (const event of events) eventsAppended.inc({ type: event.type });
+    outboxSignal.notify();
+    return { state, version, stored: storedEventsOf(rows) };
+  }
+
+  /** The one statement that saves events: optional guard CTEs first, then append, outbox and projection. */
+  private savingStatement(
+    endUserId: string,
+    loaded: LoadedEndUser,
+    events: EndUserEvent[],
+    metadata: EventMetadata,
+    guardedBy?: (statement: Statement) => string,
+  ): { statement: Statement; state: EndUserState; version: number } {
     const state = fold(events, loaded.state);
     if (state.status === 'absent') throw new Error('saved events must leave the end user existing or deleted');
     const version = loaded.version + events.length;
-    await applyEndUserProjection(sql, readModelChange(state, version, events));
-    return { state, version, stored };
+    const statement = new Statement();
+    const guard = guardedBy?.(statement);
+    withAppendedEvents(
+      statement,
+      {
+        streamId: endUserStreamId(endUserId),
+        expectedVersion: loaded.version,
+        metadata,
+        events: events.map((event) => {
+          const eventId = randomUUID();
+          const publishAs = toOutboxMessage(this.topic, event, eventId, state.user.platformId, metadata);
+          return { eventId, type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data, publishAs };
+        }),
+      },
+      guard,
+    );
+    const change = readModelChange(state, version, events);
+    if (change) withEndUserProjection(statement, change, guard);
+    return { statement, state, version };
   }
 }
