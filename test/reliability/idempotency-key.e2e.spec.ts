@@ -73,7 +73,9 @@ describe('Idempotency-Key on mutating requests', () => {
     expect(invalid.status).toBe(400);
     const replayed = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: '' });
     expect(replayed.status).toBe(400);
-    expect(replayed.body).toEqual(invalid.body);
+    // The same error, answered under the replay's own request id.
+    expect({ ...replayed.body.error, request_id: undefined }).toEqual({ ...invalid.body.error, request_id: undefined });
+    expect(replayed.body.error.request_id).toBe(replayed.headers['x-request-id']);
 
     const created = await request(api.server).post(base()).set(bearer(platform.key)).send({ external_id: `del-${Date.now()}` });
     const deleteKey = key();

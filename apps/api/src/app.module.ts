@@ -1,7 +1,7 @@
 import { HealthModule } from '@app/health';
-import { ErrorEnvelopeFilter, StrictValidationPipe } from '@app/http';
+import { ErrorEnvelopeFilter, StrictValidationPipe, UndeclaredQueryInterceptor } from '@app/http';
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module';
 import { BudgetsModule } from './budgets/budgets.module';
@@ -24,6 +24,7 @@ import { PlatformsModule } from './platforms/platforms.module';
     OperationalMetrics,
     { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
     { provide: APP_PIPE, useClass: StrictValidationPipe },
+    { provide: APP_INTERCEPTOR, useClass: UndeclaredQueryInterceptor },
   ],
 })
 export class AppModule {}

@@ -1,4 +1,4 @@
-import { jsonBodyParsers, requestIdMiddleware } from '@app/http';
+import { answerUnparseableRequests, jsonBodyParsers, requestIdMiddleware } from '@app/http';
 import { httpMetricsMiddleware } from '@app/observability';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
@@ -16,6 +16,7 @@ export async function createHttpApp(): Promise<NestExpressApplication> {
   app.set('etag', false);
   app.use(requestIdMiddleware, httpMetricsMiddleware, ...jsonBodyParsers());
   serveOpenApi(app);
+  answerUnparseableRequests(app.getHttpServer());
   app.enableShutdownHooks();
   return app;
 }

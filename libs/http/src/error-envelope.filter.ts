@@ -22,8 +22,14 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
       error = new ApiError('internal_error', 'An unexpected error occurred');
     }
     if (res.headersSent) return;
+    // Refused before routing (body parser, content type): the access logger never saw this request.
+    if (!(req as Request & { log?: unknown }).log) {
+      this.logger.warn(`request refused before routing: ${req.method} ${req.path.replace(/sk-(eu|plat)_[0-9A-Za-z]*/g, '[redacted]')} -> ${error.status} ${error.code} request_id=${requestId}`);
+    }
     const envelope: ErrorEnvelope = { error: { code: error.code, message: error.message, details: error.details, request_id: requestId } };
     if (error.code === 'service_unavailable') res.setHeader('Retry-After', '1');
+    // Set here: a route's own Content-Type (e.g. /metrics) must not label the envelope.
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.status(error.status).json(envelope);
   }
 }

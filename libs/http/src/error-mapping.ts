@@ -59,6 +59,10 @@ function fromBodyParser(error: BodyParserError): ApiError | undefined {
     case 'stream.encoding.set':
       return new ApiError('validation_error', 'Request body could not be read');
     default:
+      // Any other refusal of the body parser (e.g. a Content-Encoding whose body does not decode).
+      if (typeof error.status === 'number' && error.status >= 400 && error.status < 500 && error.expose) {
+        return new ApiError(CODE_BY_STATUS[error.status] ?? 'validation_error', 'Request body could not be read');
+      }
       return undefined;
   }
 }

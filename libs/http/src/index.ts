@@ -9,3 +9,5 @@ export * from './storable-text';
 export * from './json-object.validator';
 export * from './code-point-length.validator';
 export * from './error-envelope.response';
+export * from './client-error';
+export * from './undeclared-query.interceptor';

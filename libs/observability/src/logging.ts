@@ -2,6 +2,11 @@ import { AppConfig } from '@app/config';
 import type { Request } from 'express';
 import type { Params } from 'nestjs-pino';
 
+/** A key pasted into a URL is never logged. */
+function redactKeys(url: string): string {
+  return url.replace(/sk-(eu|plat)_[0-9A-Za-z]*/g, '[redacted]');
+}
+
 const PINO_LEVEL: Record<string, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
 /**
@@ -17,7 +22,7 @@ export function loggingParams(config: Pick<AppConfig, 'LOG_LEVEL'>, service: str
       genReqId: (req) => (req as unknown as Request).requestId ?? 'none',
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' },
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ request_id: req.id, method: req.method, url: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({ request_id: req.id, method: req.method, url: redactKeys(req.url.split('?')[0]) }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
       },
       autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },

@@ -45,8 +45,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         res.status(claim.status);
         for (const [name, value] of Object.entries(claim.headers)) res.setHeader(name, value);
         res.setHeader('Idempotent-Replayed', 'true');
-        // Nest keeps the status set here and sends the stored body (an error envelope for a 4xx).
-        return claim.body ?? undefined;
+        // Nest keeps the status set here and sends the stored body (an error envelope for a 4xx,
+        // answered under this request's id like every other error).
+        return withRequestId(claim.body, req.requestId) ?? undefined;
     }
     let body: unknown;
     try {
@@ -67,6 +68,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     });
     return body;
   }
+}
+
+function withRequestId(body: unknown, requestId: string | undefined): unknown {
+  const error = (body as { error?: { request_id?: unknown } } | null)?.error;
+  return error && requestId ? { error: { ...error, request_id: requestId } } : body;
 }
 
 function envelopeOf(error: ApiError, requestId: string | undefined) {
