@@ -1,7 +1,7 @@
 'use strict';
 /** B3: create p99 at half the B1 maximum, open loop (fixed arrival rate), against pgbench -R at the same rate. */
 const { mainFor, log } = require('./lib/harness');
-const { load, pgbench } = require('./lib/load');
+const { load, openLoop, pgbench } = require('./lib/load');
 const { createScript, createsMax, waitQuiet, withAppsStopped } = require('./lib/system');
 
 const figure = {
@@ -20,8 +20,7 @@ const figure = {
     const spec = { kind: 'open', base: ctx.apiBase, route: 'create', platformId: platform.id, key: platform.key, rate: this.rate };
     await waitQuiet(ctx);
     await load({ ...spec, durationS: sizes.warmupS });
-    const api = await load({ ...spec, durationS: sizes.latencyDurationS });
-    if (api.ok < api.scheduled) throw new Error(`B3: ${api.scheduled - api.ok} failed requests (${JSON.stringify(api.statuses)})`);
+    const api = await openLoop(ctx, { ...spec, durationS: sizes.latencyDurationS });
     const base = await withAppsStopped(ctx, () =>
       pgbench(ctx, { script: this.create.script, vars: this.create.vars, clients: sizes.concurrency, durationS: sizes.latencyDurationS, rate: this.rate }),
     );

@@ -2,7 +2,8 @@
 /**
  * Where the API's CPU goes under the B1 load: runs the API with --cpu-prof while autocannon sends
  * creates at concurrency 32 (worker and relay running as in B1), then prints the top self-time
- * functions and packages. `npm run bench:profile` (env PROFILE_SECONDS, default 20).
+ * functions and packages. `npm run bench:profile` (env PROFILE_SECONDS, default 20);
+ * `npm run bench:profile -- --worker` profiles the worker draining a pre-filled topic (B8), size BENCH_BACKLOG.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -34,8 +35,52 @@ function summarize(file) {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     byPackage.set(where(frame), (byPackage.get(where(frame)) ?? 0) + us);
   }
+  // Native and node-internal time (socket writes, crypto, ...) charged to the nearest package or app frame that called it.
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byCaller = new Map();
+  for (const [id, us] of selfUs) {
+    let cursor = id;
+    let owner = where(byId.get(id).callFrame);
+    while ((owner === '(native)' || owner === 'node:internal' || owner === '(anonymous)') && parent.has(cursor)) {
+      cursor = parent.get(cursor);
+      owner = where(byId.get(cursor).callFrame);
+      if (owner === '(root)') break;
+    }
+    byCaller.set(owner, (byCaller.get(owner) ?? 0) + us);
+  }
   const top = (map, n) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, ms: Math.round(us / 1000), pct: Math.round((us / totalUs) * 1000) / 10 }));
-  return { total_ms: Math.round(totalUs / 1000), packages: top(byPackage, 25), functions: top(byFunction, 40) };
+  return { total_ms: Math.round(totalUs / 1000), packages: top(byPackage, 25), callers: top(byCaller, 25), functions: top(byFunction, 40) };
+}
+
+function report(summary, out) {
+  process.stdout.write(`\nself time by package (of ${summary.total_ms} ms):\n`);
+  for (const row of summary.packages) process.stdout.write(`  ${String(row.pct).padStart(5)} %  ${row.name}\n`);
+  process.stdout.write('\nself time with native/internal frames charged to their calling package:\n');
+  for (const row of summary.callers) process.stdout.write(`  ${String(row.pct).padStart(5)} %  ${row.name}\n`);
+  process.stdout.write('\ntop functions by self time:\n');
+  for (const row of summary.functions.slice(0, 30)) process.stdout.write(`  ${String(row.pct).padStart(5)} %  ${row.name}\n`);
+  process.stdout.write(`\n${path.relative(ROOT, out)}\n`);
+}
+
+function save(summary, name) {
+  fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  const out = path.join(ROOT, 'bench', 'results', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
+  return out;
+}
+
+/** The worker consuming a pre-filled topic (as in B8) under --cpu-prof. */
+async function profileWorker(ctx, dir) {
+  const { drainAndConsume } = require('./lib/system');
+  ctx.workerNodeArgs = ['-r', path.join(__dirname, 'lib', 'exit-on-sigterm.js'), '--cpu-prof', `--cpu-prof-dir=${dir}`];
+  await ctx.startApps();
+  const pass = await drainAndConsume(ctx, { withBrokerStopped: false });
+  await ctx.stopWorker();
+  const file = fs.readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).sort().pop();
+  const summary = { worker_per_s: pass.worker.per_s, pass, profile: path.relative(ROOT, path.join(dir, file)), ...summarize(path.join(dir, file)) };
+  process.stdout.write(`worker events/s during the profile: ${pass.worker.per_s.toFixed(0)}\n`);
+  report(summary, save(summary, 'profile-worker'));
 }
 
 async function main() {
@@ -45,6 +90,7 @@ async function main() {
   const ctx = new Context();
   try {
     await ctx.prepare();
+    if (process.argv.includes('--worker')) return await profileWorker(ctx, dir);
     const platform = await ctx.ensurePlatform();
     await ctx.startWorker();
     await ctx.startApi({}, ['-r', path.join(__dirname, 'lib', 'exit-on-sigterm.js'), '--cpu-prof', `--cpu-prof-dir=${dir}`]);
@@ -57,14 +103,8 @@ async function main() {
     const file = fs.readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no profile written in ${dir}`);
     const summary = { creates_per_s: run.per_s, latency_ms: run.latency_ms, profile: path.relative(ROOT, path.join(dir, file)), ...summarize(path.join(dir, file)) };
-    fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
-    const out = path.join(ROOT, 'bench', 'results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
-    process.stdout.write(`creates/s during the profile: ${run.per_s.toFixed(0)}\n\nself time by package (of ${summary.total_ms} ms):\n`);
-    for (const row of summary.packages) process.stdout.write(`  ${String(row.pct).padStart(5)} %  ${row.name}\n`);
-    process.stdout.write('\ntop functions by self time:\n');
-    for (const row of summary.functions.slice(0, 30)) process.stdout.write(`  ${String(row.pct).padStart(5)} %  ${row.name}\n`);
-    process.stdout.write(`\n${path.relative(ROOT, out)}\n`);
+    process.stdout.write(`creates/s during the profile: ${run.per_s.toFixed(0)}\n`);
+    report(summary, save(summary, 'profile-api'));
   } finally {
     await ctx.stopApps().catch(() => undefined);
     await ctx.kafkaAdmin?.disconnect().catch(() => undefined);

@@ -255,9 +255,9 @@ class Context {
     return this.api;
   }
 
-  async startWorker(extra = {}) {
+  async startWorker(extra = {}, nodeArgs = this.workerNodeArgs ?? []) {
     if (this.worker?.alive()) return this.worker;
-    this.worker = new App('worker', this.appEnv(extra), this.workerPort);
+    this.worker = new App('worker', this.appEnv(extra), this.workerPort, nodeArgs);
     await this.worker.waitReady('/health/live');
     return this.worker;
   }

@@ -40,7 +40,7 @@ async function closedLoop(ctx, spec) {
 async function openLoop(ctx, spec) {
   const result = await load({ kind: 'open', base: ctx.apiBase, databaseUrl: ctx.databaseUrl, ...spec });
   const failed = result.scheduled - result.ok;
-  if (failed > 0) throw new Error(`${spec.route}: ${failed} of ${result.scheduled} requests failed (${JSON.stringify(result.statuses)}, ${result.errors} errors)`);
+  if (failed > 0) throw new Error(`${spec.route}: ${failed} of ${result.scheduled} requests failed (${JSON.stringify(result.statuses)}, errors ${JSON.stringify(result.error_codes)})`);
   return result;
 }
 

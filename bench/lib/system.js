@@ -264,10 +264,7 @@ async function drainAndConsume(ctx, { withBrokerStopped }) {
 
 /** The raw producer: the same rows, same settings and batch size, to a topic nobody consumes. */
 async function rawProduce(ctx, outboxIds) {
-  const ids = [];
-  const rows = await ctx.query('SELECT id::text FROM outbox WHERE id BETWEEN $1 AND $2 ORDER BY id', outboxIds);
-  for (const row of rows) ids.push(row.id);
-  return load({ kind: 'produce', brokers: ctx.brokers, topic: `${ctx.topic}.raw`, databaseUrl: ctx.databaseUrl, ids, batchSize: Number(ctx.appSettings.OUTBOX_BATCH_SIZE) });
+  return load({ kind: 'produce', brokers: ctx.brokers, topic: `${ctx.topic}.raw`, databaseUrl: ctx.databaseUrl, range: outboxIds, batchSize: Number(ctx.appSettings.OUTBOX_BATCH_SIZE) });
 }
 
 const SEED_SQL = path.join(ROOT, 'bench', 'seed-events-deterministic.sql');

@@ -10,7 +10,8 @@
 #   scripts/faults/pg.sh status              exit 0 when running
 #   scripts/faults/pg.sh wipe                stop, then delete the cluster directory
 #
-# Env: FAULTS_PG_PORT (55432), FAULTS_PG_DIR (.run/faults/pg), FAULTS_PG_DOWN_SECONDS (0: how
+# Env: FAULTS_PG_PORT (55432), FAULTS_PG_DIR (.run/faults/pg; under /tmp when the postgres user
+# cannot reach the checkout), FAULTS_PG_DOWN_SECONDS (0: how
 # long a restart keeps the server down between stop and start).
 # initdb and postgres refuse to run as root: every server command runs as the postgres OS user,
 # and the cluster directory is owned by it.
@@ -19,7 +20,15 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 PORT="${FAULTS_PG_PORT:-55432}"
-DIR="${FAULTS_PG_DIR:-$REPO_ROOT/.run/faults/pg}"
+if [[ -n "${FAULTS_PG_DIR:-}" ]]; then
+  DIR="$FAULTS_PG_DIR"
+elif [[ "$(id -u)" == "0" ]] && ! runuser -u postgres -- test -x "$REPO_ROOT" 2>/dev/null; then
+  # The postgres user cannot reach this checkout (a parent directory without o+x): keep the
+  # throwaway cluster under /tmp instead, one per checkout.
+  DIR="${TMPDIR:-/tmp}/end-users-faults-pg-$(printf '%s' "$REPO_ROOT" | md5sum | cut -c1-8)"
+else
+  DIR="$REPO_ROOT/.run/faults/pg"
+fi
 DOWN_SECONDS="${FAULTS_PG_DOWN_SECONDS:-0}"
 DATA="$DIR/data"
 LOG="$DIR/postgres.log"
@@ -59,6 +68,10 @@ max_connections = 200
 shared_buffers = 128MB
 log_line_prefix = '%m [%p] %a '
 log_min_messages = warning
+# Evidence for the scenarios' reports: slow statements, lock waits and checkpoints.
+log_min_duration_statement = 2000
+log_lock_waits = on
+log_checkpoints = on
 CONF
 }
 

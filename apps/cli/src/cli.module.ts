@@ -17,7 +17,8 @@ import { RebuildProjectionsCommand } from './projections/rebuild-projections.com
       provide: DataSource,
       useFactory: async () => {
         const config: AppConfig = loadConfig();
-        return createDataSource({ ...config, DB_POOL_MAX: 2 }, 'end-users-cli').initialize();
+        // Operator commands (rebuilds build indexes on large tables) run without a statement deadline.
+        return createDataSource({ ...config, DB_POOL_MAX: 2, DB_STATEMENT_TIMEOUT_MS: 0 }, 'end-users-cli').initialize();
       },
     },
     PlatformsCommand,

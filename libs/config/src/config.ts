@@ -22,7 +22,7 @@ export class AppConfig {
   @IsInt()
   @Min(100)
   @Max(600_000)
-  DB_STATEMENT_TIMEOUT_MS = 15_000;
+  DB_STATEMENT_TIMEOUT_MS = 5_000;
 
   @Transform(toInt)
   @IsInt()

@@ -15,8 +15,12 @@ export function dataSourceOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DB_P
     poolSize: config.DB_POOL_MAX,
     applicationName,
     extra: {
-      statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+      statement_timeout: config.DB_STATEMENT_TIMEOUT_MS || undefined,
+      // The server enforces statement_timeout only for statements it receives: over a dead or
+      // black-holed connection the client must give up by itself, a little later.
+      query_timeout: config.DB_STATEMENT_TIMEOUT_MS ? config.DB_STATEMENT_TIMEOUT_MS + 1_000 : undefined,
       connectionTimeoutMillis: 5_000,
+      keepAlive: true,
       idleTimeoutMillis: 30_000,
     },
   };

@@ -12,7 +12,8 @@ export type Claim =
 
 /** Keys are remembered this long; a request whose process died is taken over after the lease. */
 const RETENTION = '24 hours';
-const LEASE = '60 seconds';
+// Longer than any request can take: every statement has a 5 s deadline (DB_STATEMENT_TIMEOUT_MS).
+const LEASE = '20 seconds';
 
 /** The stored first responses, one row per (platform, key); every statement is its own transaction. */
 @Injectable()

@@ -1,0 +1,38 @@
+import type { CheckReport } from '../checker';
+import { sleep } from './env';
+import type { Scenario } from './scenario';
+
+/** Every scenario ends here: the checker found nothing, and no app process died unasked. */
+export function expectClean(scenario: Scenario, report: CheckReport): void {
+  expect({
+    drained: report.drained.ok,
+    violations: report.violations,
+    losses: report.losses,
+    duplicateEffects: report.duplicateEffects,
+    unexpectedExits: scenario.unexpectedExits(),
+  }).toEqual({ drained: true, violations: [], losses: 0, duplicateEffects: 0, unexpectedExits: [] });
+}
+
+/** Polls `probe` until it returns something other than undefined. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (${String(lastError)})` : ''}`);
+}
+
+export async function countOf(scenario: Scenario, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await scenario.pool.query<{ count: number }>(sql, params);
+  return Number(rows[0].count);
+}
+
+export const inboxCount = (scenario: Scenario) => countOf(scenario, 'SELECT count(*)::int AS count FROM processed_events');
+export const unpublishedCount = (scenario: Scenario) => countOf(scenario, 'SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL');
