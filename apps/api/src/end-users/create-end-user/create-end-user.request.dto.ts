@@ -1,9 +1,8 @@
-import { CodePointLength, IsJsonObject } from '@app/http';
+import { CodePointLength } from '@app/http';
 import { JsonObject } from '@app/end-users';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsString, ValidateIf } from 'class-validator';
-
-export const MAX_METADATA_BYTES = 16 * 1024;
+import { IsDefined, IsString } from 'class-validator';
+import { DisplayNameRules, MetadataRules } from '../shared/end-user-field-rules';
 
 export class CreateEndUserRequest {
   // class-validator checks bottom-up, and only the first failure of a field is reported.
@@ -13,14 +12,11 @@ export class CreateEndUserRequest {
   @ApiProperty({ minLength: 1, maxLength: 255, description: 'Your unique identifier for this user, unique per platform. Length in Unicode characters.', example: 'user-123' })
   external_id!: string;
 
-  @CodePointLength(1, 100, { message: 'display_name must be 1-100 characters' })
-  @IsString({ message: 'display_name must be a string or null' })
-  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @DisplayNameRules()
   @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 100, description: 'Human-readable name; `null` or absent for none.', example: 'Jane Smith' })
   display_name?: string | null;
 
-  @IsJsonObject({ maxBytes: MAX_METADATA_BYTES })
-  @ValidateIf((_, value) => value !== undefined)
+  @MetadataRules()
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,

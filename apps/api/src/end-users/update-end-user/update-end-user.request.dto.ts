@@ -1,18 +1,14 @@
 import { JsonObject } from '@app/end-users';
-import { CodePointLength, IsJsonObject } from '@app/http';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Equals, IsBoolean, IsString, ValidateIf } from 'class-validator';
-import { MAX_METADATA_BYTES } from '../create-end-user/create-end-user.request.dto';
+import { Equals, IsBoolean, ValidateIf } from 'class-validator';
+import { DisplayNameRules, MetadataRules } from '../shared/end-user-field-rules';
 
 export class UpdateEndUserRequest {
-  @CodePointLength(1, 100, { message: 'display_name must be 1-100 characters' })
-  @IsString({ message: 'display_name must be a string or null' })
-  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @DisplayNameRules()
   @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 100, description: 'The new name; `null` clears it.', example: 'Jane Doe' })
   display_name?: string | null;
 
-  @IsJsonObject({ maxBytes: MAX_METADATA_BYTES })
-  @ValidateIf((_, value) => value !== undefined)
+  @MetadataRules()
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
