@@ -3,7 +3,7 @@
 /** B1: POST /end-users creates per second at concurrency 32, against pgbench running the same statements. */
 const { mainFor, log } = require('./lib/harness');
 const { load, pgbench } = require('./lib/load');
-const { createScript, waitQuiet, withAppsStopped } = require('./lib/system');
+const { countRows, createScript, waitQuiet, withAppsStopped } = require('./lib/system');
 
 /** How the API's connections spend a run (pg_stat_activity every 500 ms): busy, idle in a transaction, idle. */
 function sampleConnections(ctx) {
@@ -51,10 +51,14 @@ const figure = {
     ctx.shared.b1Reps[index] = api.per_s;
     const base = await withAppsStopped(ctx, async () => {
       await pgbench(ctx, { script: this.create.script, vars: this.create.vars, clients: sizes.concurrency, durationS: sizes.warmupS });
-      return pgbench(ctx, { script: this.create.script, vars: this.create.vars, clients: sizes.concurrency, durationS: sizes.durationS });
+      const before = await countRows(ctx, 'end_users');
+      const run = await pgbench(ctx, { script: this.create.script, vars: this.create.vars, clients: sizes.concurrency, durationS: sizes.durationS });
+      const written = (await countRows(ctx, 'end_users')) - before;
+      if (written < run.processed) throw new Error(`B1 baseline: ${run.processed} pgbench creates wrote only ${written} end users`);
+      return run;
     });
     log(`B1: API ${api.per_s.toFixed(0)}/s (p99 ${api.latency_ms.p99} ms), pgbench ${base.tps.toFixed(0)}/s (p99 ${base.latency_ms.p99} ms); API connections ${JSON.stringify(connections.mean_connections)}`);
-    return { B1: { value: api.per_s, baseline: base.tps, extra: { api, pgbench: base, api_connections: connections } } };
+    return { B1: { value: api.per_s, baseline: base.tps, extra: { api, pgbench: base, api_connections: connections, create_statements: this.create.captured, pgbench_script: this.create.script } } };
   },
   teardown(ctx) {
     const sorted = [...ctx.shared.b1Reps].sort((a, b) => a - b);

@@ -7,7 +7,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { Context, ROOT, log } = require('./lib/harness');
+const { Context, ROOT, log, stopBroker } = require('./lib/harness');
 const { load } = require('./lib/load');
 const { waitQuiet } = require('./lib/system');
 
@@ -19,6 +19,29 @@ function where(frame) {
   if (url.startsWith('node:')) return 'node:internal';
   const dist = /dist\/((?:apps|libs)\/[^/]+)/.exec(url);
   return dist ? `app:${dist[1]}` : url;
+}
+
+/** CPU accounting of a process's main thread and of the machine, for a window: on-CPU, waiting for a CPU (run queue), idle. */
+function cpuSnapshot(pid) {
+  const [onCpuNs, runQueueNs] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const switches = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)[1]);
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { at: process.hrtime.bigint(), onCpuNs, runQueueNs, voluntary: switches('voluntary_ctxt_switches'), involuntary: switches('nonvoluntary_ctxt_switches'), cpu };
+}
+
+function cpuWindow(before, after) {
+  const wallNs = Number(after.at - before.at);
+  const ticks = after.cpu.map((v, i) => v - before.cpu[i]);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const share = (i) => Math.round((ticks[i] / total) * 1000) / 10;
+  return {
+    main_thread_on_cpu_pct: Math.round(((after.onCpuNs - before.onCpuNs) / wallNs) * 1000) / 10,
+    main_thread_waiting_for_cpu_pct: Math.round(((after.runQueueNs - before.runQueueNs) / wallNs) * 1000) / 10,
+    voluntary_switches: after.voluntary - before.voluntary,
+    involuntary_switches: after.involuntary - before.involuntary,
+    machine_pct: { user: share(0) + share(1), system: share(2), idle: share(3), iowait: share(4), softirq: share(6), steal: share(7) },
+  };
 }
 
 function summarize(file) {
@@ -98,16 +121,20 @@ async function main() {
     await load({ ...spec, durationS: ctx.sizes.warmupS });
     await waitQuiet(ctx);
     log(`profiling the API under ${seconds} s of creates at c=${ctx.sizes.concurrency}`);
+    const before = cpuSnapshot(ctx.api.pid);
     const run = await load({ ...spec, durationS: seconds });
+    const cpu = cpuWindow(before, cpuSnapshot(ctx.api.pid));
+    process.stdout.write(`API main thread and machine during the profile: ${JSON.stringify(cpu)}\n`);
     await ctx.stopApps();
     const file = fs.readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no profile written in ${dir}`);
-    const summary = { creates_per_s: run.per_s, latency_ms: run.latency_ms, profile: path.relative(ROOT, path.join(dir, file)), ...summarize(path.join(dir, file)) };
+    const summary = { creates_per_s: run.per_s, latency_ms: run.latency_ms, cpu, profile: path.relative(ROOT, path.join(dir, file)), ...summarize(path.join(dir, file)) };
     process.stdout.write(`creates/s during the profile: ${run.per_s.toFixed(0)}\n`);
     report(summary, save(summary, 'profile-api'));
   } finally {
     await ctx.stopApps().catch(() => undefined);
     await ctx.kafkaAdmin?.disconnect().catch(() => undefined);
+    if (ctx.brokerReady) stopBroker();
   }
 }
 

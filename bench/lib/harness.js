@@ -10,7 +10,8 @@ const { once } = require('node:events');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { randomBytes } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
+const net = require('node:net');
 const { Client } = require('pg');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -26,10 +27,12 @@ for (const key of Object.keys(SIZES)) {
 }
 
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DB_NAME = process.env.BENCH_DB ?? 'end_users_perf';
+// Names and ports of this checkout's own: a CI clone running the smoke beside a developer's run
+// must not drop the other's database or take its ports.
+const CHECKOUT = createHash('sha1').update(ROOT).digest('hex').slice(0, 6);
+const DB_NAME = process.env.BENCH_DB ?? `end_users_perf_${CHECKOUT}`;
 const KAFKA_HOST = '127.0.0.1';
-const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 19092);
-const KAFKA_CONTROLLER_PORT = Number(process.env.BENCH_KAFKA_CONTROLLER_PORT ?? 19093);
+const broker = { port: Number(process.env.BENCH_KAFKA_PORT ?? 0), controllerPort: Number(process.env.BENCH_KAFKA_CONTROLLER_PORT ?? 0) };
 const KAFKA_RUN_DIR = path.join(ROOT, '.run', 'kafka-bench');
 const TOPIC = process.env.BENCH_KAFKA_TOPIC ?? 'end-users.events.v1.perf';
 const RTT_TOPIC = `${TOPIC}.rtt`;
@@ -70,12 +73,45 @@ function runScript(file, extraEnv = {}, { quiet = true } = {}) {
 
 const brokerEnv = () => ({
   KAFKA_HOST,
-  KAFKA_PORT: String(KAFKA_PORT),
-  KAFKA_CONTROLLER_PORT: String(KAFKA_CONTROLLER_PORT),
+  KAFKA_PORT: String(broker.port),
+  KAFKA_CONTROLLER_PORT: String(broker.controllerPort),
   KAFKA_RUN_DIR,
   KAFKA_TOPIC: TOPIC,
-  KAFKA_BROKERS: `${KAFKA_HOST}:${KAFKA_PORT}`,
+  KAFKA_BROKERS: `${KAFKA_HOST}:${broker.port}`,
 });
+
+/** A port nothing listens on now (the kernel's pick). */
+async function freePort() {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** One benchmark at a time per checkout: they share the database, the broker and the ports. */
+function takeLock() {
+  const file = path.join(LOG_DIR, 'lock');
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  try {
+    const holder = Number(fs.readFileSync(file, 'utf8'));
+    if (holder && holder !== process.pid) {
+      process.kill(holder, 0);
+      throw new Error(`another benchmark (pid ${holder}) is running from this checkout`);
+    }
+  } catch (error) {
+    if (error.code !== 'ENOENT' && error.code !== 'ESRCH') throw error;
+  }
+  fs.writeFileSync(file, String(process.pid));
+  process.once('exit', () => {
+    try {
+      if (Number(fs.readFileSync(file, 'utf8')) === process.pid) fs.rmSync(file);
+    } catch {
+      // already gone
+    }
+  });
+}
 
 /** The benchmarks' own broker (its own ports and run dir), so stopping it never disturbs anyone else's tests. */
 function startBroker() {
@@ -165,9 +201,9 @@ class Context {
     this.topic = TOPIC;
     this.rttTopic = RTT_TOPIC;
     this.group = GROUP;
-    this.brokers = `${KAFKA_HOST}:${KAFKA_PORT}`;
-    this.apiPort = Number(process.env.BENCH_API_PORT ?? 13000);
-    this.workerPort = Number(process.env.BENCH_WORKER_PORT ?? 13001);
+    this.brokers = null;
+    this.apiPort = Number(process.env.BENCH_API_PORT ?? 0);
+    this.workerPort = Number(process.env.BENCH_WORKER_PORT ?? 0);
     this.api = null;
     this.worker = null;
     this.platform = null;
@@ -209,11 +245,17 @@ class Context {
   async prepare({ dbName } = {}) {
     if (!fs.existsSync(path.join(ROOT, 'dist/apps/api/src/main.js'))) throw new Error('no build: run `npm run build` first');
     if (dbName) this.dbName = dbName;
+    takeLock();
     this.recordLoad('start');
+    this.apiPort ||= await freePort();
+    this.workerPort ||= await freePort();
     await this.freshDatabase();
     if (!this.brokerReady) {
-      log(`bench broker on ${this.brokers} (run dir .run/kafka-bench), fresh data`);
       stopBroker();
+      broker.port ||= await freePort();
+      broker.controllerPort ||= await freePort();
+      this.brokers = `${KAFKA_HOST}:${broker.port}`;
+      log(`bench broker on ${this.brokers} (run dir .run/kafka-bench), fresh data; database ${this.dbName}`);
       fs.rmSync(path.join(KAFKA_RUN_DIR, 'data'), { recursive: true, force: true });
       startBroker();
       ensureTopic(this.rttTopic);
@@ -475,6 +517,13 @@ async function runFigures(figures) {
   } finally {
     await ctx.stopApps().catch(() => undefined);
     await ctx.kafkaAdmin?.disconnect().catch(() => undefined);
+    if (ctx.brokerReady) {
+      try {
+        stopBroker();
+      } catch (error) {
+        log(`could not stop the bench broker: ${error}`);
+      }
+    }
     if (ctx.figures.length > 0 || failure) await writeResults(ctx, failure ? { error: String(failure) } : {}).catch((error) => log(`could not write results: ${error}`));
   }
   if (failure) process.exitCode = 1;

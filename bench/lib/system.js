@@ -2,13 +2,16 @@
 'use strict';
 /** Pieces several figures share: real creates, quiet points, the pgbench scripts, backlogs, seeding. */
 const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
+const { randomUUID } = require('node:crypto');
 const { ROOT, log, sleep, startBroker, stopBroker, cli } = require('./harness');
 const { load, pgbench, run } = require('./load');
 
 /** One create through the API; returns the response body. */
-async function createOne(ctx, externalId = `probe-${Date.now()}-${Math.random().toString(36).slice(2)}`) {
+async function createOne(ctx, externalId = `probe-${randomUUID()}`) {
   const platform = await ctx.ensurePlatform();
   const res = await fetch(`${ctx.apiBase}/v1/platforms/${platform.id}/end-users`, {
     method: 'POST',
@@ -67,104 +70,128 @@ async function withAppsStopped(ctx, work) {
   }
 }
 
+const CAPTURE = path.join(__dirname, 'capture-sql.js');
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
 /**
- * The statements the API issues for one new end user, in order, as a pgbench script (extended
- * protocol, like node-postgres): the platform-key auth SELECT (on its own pooled connection, before
- * the transaction), BEGIN, the external-id claim, the events INSERT ... RETURNING, the end_users +
- * end_user_api_keys projection upsert, the outbox INSERT, the key-hash INSERT, COMMIT. The statement
- * texts are those of apps/api and libs (key-authenticator, create-end-user.handler, event-store,
- * read-models, outbox). Fresh ids per transaction come from gen_random_uuid() in the auth SELECT's
- * select list (\gset), so no statement is added; payloads are the bytes of a real create.
+ * Records the statements one unit of work costs in an app: the app is restarted with
+ * bench/lib/capture-sql.js preloaded (the API without its relay, so only the request's own
+ * statements are seen), recording is armed, `work` runs, and the recording is read back.
  */
-async function createScript(ctx) {
-  const created = await createOne(ctx);
-  const id = created.id;
-  const [event] = await ctx.query('SELECT event_id, payload::text AS payload, metadata::text AS metadata FROM events WHERE stream_id = $1', [`end_user-${id}`]);
-  const [outbox] = await ctx.query('SELECT topic, payload, headers::text AS headers FROM outbox WHERE event_id = $1', [event.event_id]);
-  const [user] = await ctx.query('SELECT display_name, metadata::text AS metadata FROM end_users WHERE id = $1', [id]);
-  const [key] = await ctx.query('SELECT key_prefix, name, scopes, created_at FROM end_user_api_keys WHERE end_user_id = $1', [id]);
-  const [platformKey] = await ctx.query("SELECT '\\x' || encode(key_hash, 'hex') AS hash FROM platform_api_keys WHERE platform_id = $1", [ctx.platform.id]);
-  const keys = JSON.stringify([{ id: '__KID__', key_prefix: key.key_prefix, name: key.name, scopes: key.scopes, created_at: key.created_at.toISOString() }]);
-  const script = `-- one POST /end-users (new user), statement by statement
-SELECT k.id AS key_id, k.platform_id, k.key_hash, p.settings, gen_random_uuid() AS eu, gen_random_uuid() AS kid, gen_random_uuid() AS evid
-       FROM platform_api_keys k JOIN platforms p ON p.id = k.platform_id
-       WHERE k.key_hash = :plat_hash AND k.is_active AND (k.expires_at IS NULL OR k.expires_at > now()) \\gset
-BEGIN;
-INSERT INTO end_user_external_ids (platform_id, external_id, end_user_id) VALUES (:platform_id, :eu, :eu)
-       ON CONFLICT (platform_id, external_id) DO NOTHING RETURNING end_user_id;
-INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata)
-       SELECT e.event_id, 'end_user-' || :eu, 0 + e.ordinality, e.event_type, e.schema_version, e.payload, :ev_meta::jsonb
-       FROM unnest(ARRAY[:evid]::uuid[], ARRAY['EndUserCreated']::text[], ARRAY[1]::int[], ARRAY[:ev_payload]::jsonb[]) WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, ordinality)
-       ORDER BY e.ordinality
-       RETURNING global_position, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at;
-WITH upserted AS (
-       INSERT INTO end_users (id, platform_id, external_id, display_name, metadata, is_active, created_at, updated_at, stream_version)
-       VALUES (:eu, :platform_id, :eu, :display_name, :eu_meta::jsonb, true, now(), now(), 1)
-       ON CONFLICT (id) DO UPDATE SET
-         display_name = EXCLUDED.display_name, metadata = EXCLUDED.metadata, is_active = EXCLUDED.is_active,
-         updated_at = EXCLUDED.updated_at, stream_version = EXCLUDED.stream_version
-       WHERE end_users.stream_version < EXCLUDED.stream_version
-     )
-     INSERT INTO end_user_api_keys (id, platform_id, end_user_id, key_prefix, name, scopes, is_active, created_at)
-     SELECT k.id, :platform_id, :eu, k.key_prefix, k.name, k.scopes, true, k.created_at
-     FROM jsonb_to_recordset(replace(:keys_tpl, '__KID__', :kid)::jsonb) AS k(id uuid, key_prefix text, name text, scopes text[], created_at timestamptz)
-     ON CONFLICT (id) DO NOTHING;
-INSERT INTO outbox (event_id, topic, message_key, payload, headers)
-       SELECT * FROM unnest(ARRAY[:evid]::uuid[], ARRAY[:topic]::text[], ARRAY[:eu]::text[], ARRAY[:ob_payload]::text[], ARRAY[:ob_headers]::jsonb[]);
-INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) VALUES (:kid, sha256(convert_to(:kid, 'UTF8')), :eu, :platform_id);
-COMMIT;
-`;
-  const vars = {
-    plat_hash: platformKey.hash,
-    ev_meta: event.metadata,
-    ev_payload: event.payload,
-    display_name: user.display_name,
-    eu_meta: user.metadata,
-    keys_tpl: keys,
-    topic: outbox.topic,
-    ob_payload: outbox.payload,
-    ob_headers: outbox.headers,
-  };
-  return { script, vars, template: { endUserId: id, eventId: event.event_id, budgetId: created.budget?.id ?? null } };
+async function captureStatements(ctx, app, work) {
+  const file = path.join(os.tmpdir(), `bench-capture-${process.pid}-${app}.json`);
+  fs.rmSync(file, { force: true });
+  const preload = ['-r', CAPTURE];
+  if (app === 'api') {
+    await ctx.stopApi();
+    await ctx.startApi({ OUTBOX_RELAY_ENABLED: 'false', BENCH_CAPTURE_FILE: file }, preload);
+  } else {
+    await ctx.stopWorker();
+    await ctx.startWorker({ BENCH_CAPTURE_FILE: file }, preload);
+  }
+  const target = app === 'api' ? ctx.api : ctx.worker;
+  try {
+    target.child.kill('SIGWINCH');
+    await sleep(100);
+    await work();
+    target.child.kill('SIGWINCH');
+    for (let i = 0; i < 100 && !fs.existsSync(file); i++) await sleep(50);
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } finally {
+    fs.rmSync(file, { force: true });
+    if (app === 'api') await ctx.stopApi();
+    else await ctx.stopWorker();
+    await ctx.startApps();
+  }
 }
 
-/** The worker's transaction for one end_user.created (inbox row, platform check, budget + opening ledger row). */
-async function workerScript(ctx) {
-  const [ledger] = await ctx.query(
-    `SELECT l.type, l.amount_usd::text, l.max_usd_after::text, l.used_usd_after::text, l.remaining_usd_after::text, l.reason, l.created_at, b.max_usd::text AS max_usd, b.period, b.period_start
-     FROM budget_ledger l JOIN budgets b ON b.id = l.budget_id WHERE l.platform_id = $1 LIMIT 1`,
-    [ctx.platform.id],
-  );
-  if (!ledger) throw new Error('no provisioned budget to copy the worker transaction from');
-  const script = `-- the worker's transaction for one end_user.created (event-processor + inbox + provision-budget reaction)
-BEGIN;
-INSERT INTO processed_events (consumer, event_id) VALUES ('provision-budget-when-end-user-created', gen_random_uuid()) ON CONFLICT DO NOTHING RETURNING event_id;
-SELECT 1 FROM platforms WHERE id = :platform_id;
-WITH budget AS (
-         INSERT INTO budgets (id, platform_id, end_user_id, max_usd, used_usd, period, period_start, created_at, updated_at)
-         VALUES (gen_random_uuid(), :platform_id, gen_random_uuid(), :max_usd, 0, :period, :period_start, :created_at, :created_at)
-         ON CONFLICT DO NOTHING
-         RETURNING id
-       )
-       INSERT INTO budget_ledger (id, budget_id, end_user_id, platform_id, type, amount_usd, max_usd_after, used_usd_after, remaining_usd_after, reason, created_at, source_event_id)
-       SELECT gen_random_uuid(), budget.id, gen_random_uuid(), :platform_id, :type, :amount, :max_after, :used_after, :remaining_after, :reason, :created_at, gen_random_uuid() FROM budget
-       ON CONFLICT DO NOTHING;
-COMMIT;
-`;
-  const vars = {
-    platform_id: ctx.platform.id,
-    max_usd: ledger.max_usd,
-    period: ledger.period,
-    period_start: ledger.period_start.toISOString(),
-    created_at: ledger.created_at.toISOString(),
-    type: ledger.type,
-    amount: ledger.amount_usd,
-    max_after: ledger.max_usd_after,
-    used_after: ledger.used_usd_after,
-    remaining_after: ledger.remaining_usd_after,
-    reason: ledger.reason,
+/**
+ * A pgbench script of exactly the captured statements, in order, with their parameters as
+ * pgbench variables (-D, sent as parameters over the extended protocol like node-postgres does).
+ * Every uuid in a parameter except `constants` (the platform, its key) is made fresh per
+ * transaction, from one added `SELECT gen_random_uuid() ... \gset` at the start (the only
+ * statement pgbench runs that the app did not): a parameter that is a uuid becomes the variable,
+ * one that holds uuids inside (JSON, arrays, the external id) gets them by replace(), and a
+ * bytea parameter (a key hash: unique) becomes sha256 of a fresh uuid.
+ */
+function pgbenchOf(captured, constants, { substitute = {}, prelude = [] } = {}) {
+  const keep = new Set(constants.map((c) => c.toLowerCase()));
+  const substitutes = new Map(Object.entries(substitute).map(([uuid, expression]) => [uuid.toLowerCase(), expression]));
+  const fresh = new Map();
+  const freshName = (uuid) => {
+    const key = uuid.toLowerCase();
+    if (!fresh.has(key)) fresh.set(key, `u${fresh.size + 1}`);
+    return fresh.get(key);
   };
-  return { script, vars };
+  const vars = {};
+  const lines = [];
+  captured.forEach((statement, index) => {
+    const text = statement.text.trim().replace(/;\s*$/, '').replace(/\$(\d+)/g, (whole, number) => {
+      const value = statement.values[Number(number) - 1];
+      if (value === null || value === undefined) return 'NULL';
+      const raw = String(value);
+      const name = `s${index + 1}_${number}`;
+      if (/^\\x[0-9a-f]+$/i.test(raw) && raw.length >= 34) return `sha256(convert_to(:${freshName(`bytea:${name}`)}, 'UTF8'))`;
+      if (substitutes.has(raw.toLowerCase())) return substitutes.get(raw.toLowerCase());
+      const uuids = [...new Set((raw.match(UUID) ?? []).map((u) => u.toLowerCase()).filter((u) => !keep.has(u)))];
+      if (uuids.length === 1 && raw.toLowerCase() === uuids[0]) return `:${freshName(uuids[0])}`;
+      vars[name] = raw;
+      if (uuids.length === 0) return `:${name}`;
+      let expression = `:${name}`;
+      for (const uuid of uuids) {
+        const inValue = raw.match(new RegExp(uuid, 'i'))[0];
+        expression = `replace(${expression}, '${inValue}', :${freshName(uuid)})`;
+      }
+      return `(${expression})`;
+    });
+    lines.push(`${text};`);
+  });
+  const names = [...fresh.values()];
+  const head = names.length ? [`SELECT ${names.map((n) => `gen_random_uuid()::text AS ${n}`).join(', ')} \\gset`] : [];
+  return { script: `${[...prelude, ...head].join('\n')}\n${lines.join('\n')}\n`, vars, statements: captured.length, fresh_ids: names.length };
+}
+
+/** The statements the API issues for one new end user, captured from the running build, as a pgbench script. */
+async function createScript(ctx) {
+  const platform = await ctx.ensurePlatform();
+  const [key] = await ctx.query('SELECT id FROM platform_api_keys WHERE platform_id = $1', [platform.id]);
+  const captured = await captureStatements(ctx, 'api', () => createOne(ctx));
+  const result = pgbenchOf(captured, [platform.id, key.id]);
+  log(`create = ${captured.length} statements: ${captured.map((c) => c.text.trim().split(/\s+/).slice(0, 3).join(' ')).join(' | ')}`);
+  return { ...result, captured: captured.map((c) => c.text) };
+}
+
+/** The worker's statements for one end_user.created, captured from the running build, as a pgbench script. */
+async function workerScript(ctx) {
+  const platform = await ctx.ensurePlatform();
+  const [key] = await ctx.query('SELECT id FROM platform_api_keys WHERE platform_id = $1', [platform.id]);
+  const captured = await captureStatements(ctx, 'worker', async () => {
+    const created = await createOne(ctx);
+    for (let i = 0; i < 600; i++) {
+      const rows = await ctx.query('SELECT 1 FROM budgets WHERE end_user_id = $1', [created.id]);
+      if (rows.length) return;
+      await sleep(50);
+    }
+    throw new Error('the capture worker never provisioned the budget');
+  });
+  const result = pgbenchOf(captured, [platform.id, key.id]);
+  log(`worker tx = ${captured.length} statements: ${captured.map((c) => c.text.trim().split(/\s+/).slice(0, 3).join(' ')).join(' | ')}`);
+  return { ...result, captured: captured.map((c) => c.text) };
+}
+
+/** kafkajs partitionsConsumedConcurrently of the built worker: the concurrency of its transactions. */
+function workerConcurrency() {
+  try {
+    const source = fs.readFileSync(path.join(ROOT, 'dist/apps/worker/src/consumers/end-user-events.consumer.js'), 'utf8');
+    return Number(/partitionsConsumedConcurrently:\s*(\d+)/.exec(source)[1]);
+  } catch {
+    return 1;
+  }
+}
+
+/** Counts rows of `table`: a pgbench baseline must really have written (a replayed id would make it a no-op). */
+async function countRows(ctx, table) {
+  return (await ctx.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
 }
 
 /** The B1 maximum of this run, or a quick measurement of it when a figure runs alone. */
@@ -313,4 +340,4 @@ async function orderedCopyScan(ctx) {
   return (performance.now() - started) / 1000;
 }
 
-module.exports = { createOne, waitQuiet, withAppsStopped, createScript, workerScript, createsMax, drainAndConsume, rawProduce, seedDatabase, rebuildEndUsers, orderedCopyScan, consumerLag, closeAdmin, pgbench };
+module.exports = { countRows, UUID, workerConcurrency, pgbenchOf, captureStatements, createOne, waitQuiet, withAppsStopped, createScript, workerScript, createsMax, drainAndConsume, rawProduce, seedDatabase, rebuildEndUsers, orderedCopyScan, consumerLag, closeAdmin, pgbench };
