@@ -3,8 +3,9 @@ import { Server } from 'node:http';
 import request, { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { RunningApi, startApi } from '../support/api';
-import { expectError, expectValidationError, PlatformClient, uniqueId, unknownEndUserKey, unknownPlatformKey, userPart } from '../support/contract';
+import { expectError, expectValidationError, PlatformClient, sleep, uniqueId, unknownEndUserKey, unknownPlatformKey, userPart } from '../support/contract';
 import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
+import { loadConfig } from '@app/config';
 
 type Call = (server: Server, auth: Record<string, string>) => Promise<Response>;
 
@@ -100,9 +101,10 @@ describe('authentication', () => {
       expectError(res, 401, 'unauthorized');
     });
 
-    it('refuses a revoked platform key with 401', async () => {
+    it('refuses a revoked platform key with 401 once the cache TTL has passed', async () => {
       const { platform, user } = await setup();
       await db.query('UPDATE platform_api_keys SET is_active = false WHERE id = $1', [platform.keyId]);
+      await sleep(loadConfig().AUTH_CACHE_TTL_MS + 100);
       for (const [route, call] of managementRoutes(platform.id, user.id)) {
         const res = await call(api.server, { Authorization: `Bearer ${platform.key}` });
         try {
@@ -116,9 +118,20 @@ describe('authentication', () => {
     it('refuses an expired platform key with 401', async () => {
       const { platform, user } = await setup();
       await db.query("UPDATE platform_api_keys SET expires_at = now() - interval '1 second' WHERE id = $1", [platform.keyId]);
+      await sleep(loadConfig().AUTH_CACHE_TTL_MS + 100);
       for (const [, call] of managementRoutes(platform.id, user.id)) {
         expectError(await call(api.server, { Authorization: `Bearer ${platform.key}` }), 401, 'unauthorized');
       }
+    });
+
+    it('never trusts a cached platform key past its own expiry', async () => {
+      const ttlMs = loadConfig().AUTH_CACHE_TTL_MS;
+      const { platform, c } = await setup();
+      await db.query("UPDATE platform_api_keys SET expires_at = now() + make_interval(secs => $2) WHERE id = $1", [platform.keyId, (ttlMs + 1_000) / 1000]);
+      await sleep(ttlMs + 100); // what setup() cached is gone
+      expect((await c.list()).status).toBe(200); // verified and cached again, about 900 ms before the key expires
+      await sleep(1_100); // past the key's expiry, still within a TTL of the caching
+      expectError(await c.list(), 401, 'unauthorized');
     });
 
     it('accepts a platform key whose expiry is in the future', async () => {

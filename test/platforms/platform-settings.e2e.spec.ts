@@ -1,3 +1,4 @@
+import { loadConfig } from '@app/config';
 import { DataSource } from 'typeorm';
 import { RunningApi, startApi } from '../support/api';
 import { expectValidationError, ISO_TIMESTAMP, PlatformClient, sleep, uniqueId } from '../support/contract';
@@ -189,12 +190,15 @@ describe('GET/PATCH /v1/platforms/{platformId}', () => {
       const c = await client();
       const early = await c.createOk(uniqueId('early'));
       await db.query(`UPDATE platforms SET settings = '{"default_budget_usd": 8}'::jsonb WHERE id = $1`, [c.platform.id]);
+      // Changed behind the API's back: it is seen once the platform key cache lets go.
+      await sleep(loadConfig().AUTH_CACHE_TTL_MS + 100);
       const later = await c.createOk(uniqueId('later'));
       expect(later.budget).toMatchObject({ max_usd: 8, remaining_usd: 8 });
       const earlyRepeat = await c.create({ external_id: early.external_id });
       expect(earlyRepeat.status).toBe(200);
       expect(earlyRepeat.body.budget).toBeNull();
       await db.query(`UPDATE platforms SET settings = '{}'::jsonb WHERE id = $1`, [c.platform.id]);
+      await sleep(loadConfig().AUTH_CACHE_TTL_MS + 100);
       expect((await c.create({ external_id: later.external_id })).body.budget).toMatchObject({ id: later.budget.id, max_usd: 8 });
       expect((await c.createOk(uniqueId('none'))).budget).toBeNull();
     });

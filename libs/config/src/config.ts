@@ -40,6 +40,16 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL = 'log';
 
+  /**
+   * How long an API process trusts a platform key it has verified (0: never): a revoked or expired
+   * key, or settings changed by another process, take effect within this time.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  AUTH_CACHE_TTL_MS = 2_000;
+
   @IsString()
   @IsNotEmpty()
   KAFKA_BROKERS = '127.0.0.1:9092';

@@ -23,8 +23,12 @@ export function registerErrorTranslator(translator: ErrorTranslator): void {
   translators.push(translator);
 }
 
-/** Connection-level failures of PostgreSQL: the request may succeed once the database is back. */
-const UNAVAILABLE_PG_CODES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+/**
+ * Connection-level failures of PostgreSQL, and its deadlines (statement_timeout on the server, the
+ * client's query_timeout when the server does not answer at all): the request may succeed once the
+ * database is back.
+ */
+const UNAVAILABLE_PG_CODES = new Set(['57P01', '57P02', '57P03', '57014', '53300', '08000', '08001', '08003', '08004', '08006']);
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 function isDatabaseUnavailable(error: unknown): boolean {
@@ -32,7 +36,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const code = (candidate as { code?: unknown })?.code;
   if (typeof code === 'string' && (UNAVAILABLE_PG_CODES.has(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
   const message = candidate instanceof Error ? candidate.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message);
 }
 
 interface BodyParserError {

@@ -1,4 +1,5 @@
 export * from './sql';
+export * from './transaction';
 export * from './data-source';
 export * from './database';
 export * from './migrate';

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { ambientTransaction } from './ambient-transaction';
 
 /** The one way code below the handlers talks to PostgreSQL: parameterised SQL, rows back. */
 export interface Sql {
@@ -15,7 +16,7 @@ export function poolOf(dataSource: DataSource): Pool {
   return (dataSource.driver as PostgresDriver).master as Pool;
 }
 
-function sqlOfClient(client: PoolClient): Sql {
+export function sqlOfClient(client: PoolClient): Sql {
   return { query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[] };
 }
 
@@ -24,8 +25,9 @@ export function sqlOfPool(pool: Pool): Sql {
   return { query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[] };
 }
 
+/** Any pooled connection, or, inside a unit of work (see inUnitOfWork), the unit's transaction. */
 export function sqlOfDataSource(dataSource: DataSource): Sql {
-  return sqlOfPool(poolOf(dataSource));
+  return ambientTransaction()?.sql ?? sqlOfPool(poolOf(dataSource));
 }
 
 /**
@@ -49,26 +51,16 @@ export async function checkOut(pool: Pool): Promise<{ client: PoolClient; releas
   };
 }
 
+const SOCKET_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']);
+
 /**
- * Runs `work` in one READ COMMITTED transaction on one pooled connection and commits;
- * rolls back and rethrows on any error. `afterCommit` runs only once the commit succeeded.
- * The only transaction helper of the project.
+ * The connection itself failed (the client's query_timeout with no answer from the server, a
+ * terminated or reset socket), not the statement: nothing more can be sent on it.
  */
-export async function inTransaction<T>(dataSource: DataSource, work: (sql: Sql) => Promise<T>, afterCommit?: () => void): Promise<T> {
-  const { client, release } = await checkOut(poolOf(dataSource));
-  try {
-    await client.query('BEGIN');
-    const result = await work(sqlOfClient(client));
-    await client.query('COMMIT');
-    afterCommit?.();
-    return result;
-  } catch (error) {
-    // A connection that cannot even roll back has lost its socket: checkOut's release destroys it.
-    await client.query('ROLLBACK').catch(() => client.emit('error', new Error('rollback failed')));
-    throw error;
-  } finally {
-    release();
-  }
+export function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && SOCKET_ERRORS.has(code)) return true;
+  return error instanceof Error && /^(Query read timeout|Connection terminated)/.test(error.message);
 }
 
 export const UNIQUE_VIOLATION = '23505';

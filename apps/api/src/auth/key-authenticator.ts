@@ -4,12 +4,14 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { sqlOfDataSource } from '@app/persistence';
 import { PlatformSettings } from '@app/platforms';
+import { PlatformKeyCache } from './platform-key-cache';
 import { EndUserPrincipal, PlatformPrincipal, Principal } from './principal';
 
 interface PlatformKeyRow {
   key_id: string;
   platform_id: string;
   key_hash: Buffer;
+  expires_at: Date | null;
   settings: PlatformSettings;
 }
 
@@ -22,10 +24,17 @@ interface EndUserKeyRow {
 
 const unauthorized = () => new ApiError('unauthorized', 'A valid API key is required (Authorization: Bearer <key>)');
 
-/** Resolves a bearer key to who is calling, by SHA-256 hash; never logs or returns the key. */
+/**
+ * Resolves a bearer key to who is calling, by SHA-256 hash; never logs or returns the key.
+ * End-user keys are checked on every request (a deleted or deactivated user is locked out at once);
+ * platform keys are cached for a moment (PlatformKeyCache).
+ */
 @Injectable()
 export class KeyAuthenticator {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly platformKeys: PlatformKeyCache,
+  ) {}
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const match = /^Bearer ([^\s]+)$/.exec(authorization?.trim() ?? '');
@@ -40,15 +49,19 @@ export class KeyAuthenticator {
   }
 
   private async platformKey(hash: Buffer): Promise<PlatformPrincipal | null> {
+    const cached = this.platformKeys.get(hash);
+    if (cached) return cached;
     const rows = await sqlOfDataSource(this.dataSource).query<PlatformKeyRow>(
-      `SELECT k.id AS key_id, k.platform_id, k.key_hash, p.settings
+      `SELECT k.id AS key_id, k.platform_id, k.key_hash, k.expires_at, p.settings
        FROM platform_api_keys k JOIN platforms p ON p.id = k.platform_id
        WHERE k.key_hash = $1 AND k.is_active AND (k.expires_at IS NULL OR k.expires_at > now())`,
       [hash],
     );
     const row = rows[0];
     if (!row || !hashesEqual(row.key_hash, hash)) return null;
-    return { kind: 'platform', platformId: row.platform_id, keyId: row.key_id, settings: row.settings };
+    const principal: PlatformPrincipal = { kind: 'platform', platformId: row.platform_id, keyId: row.key_id, settings: row.settings };
+    this.platformKeys.remember(hash, principal, row.expires_at);
+    return principal;
   }
 
   /** A deleted or deactivated user's keys stop working at once: the read row is gone or inactive. */

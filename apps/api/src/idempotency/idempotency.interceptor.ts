@@ -1,8 +1,12 @@
 import { ApiError, toApiError } from '@app/http';
+import { inUnitOfWork } from '@app/persistence';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { DataSource } from 'typeorm';
 import { AuthenticatedRequest } from '../auth/principal';
+import { ClaimReleaser } from './claim-releaser';
 import { IdempotencyStore } from './idempotency-store';
 import { requestFingerprint } from './request-fingerprint';
 
@@ -20,7 +24,11 @@ const REPLAYED_HEADERS = ['etag', 'cache-control'];
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly store: IdempotencyStore) {}
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly releaser: ClaimReleaser,
+    private readonly dataSource: DataSource,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -35,7 +43,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async run(context: ExecutionContext, next: CallHandler, platformId: string, key: string): Promise<unknown> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const res = context.switchToHttp().getResponse<Response>();
-    const claim = await this.store.claim(platformId, key, requestFingerprint(req.method, req.path, req.body));
+    await this.releaser.beforeClaim(platformId, key);
+    const attempt = randomUUID();
+    const claim = await this.store.claim(platformId, key, requestFingerprint(req.method, req.path, req.body), attempt).catch((error: unknown) => {
+      // The claim may have committed with its acknowledgement lost: free it, or the retries would find it "in progress".
+      this.releaser.free(platformId, key, attempt);
+      throw error;
+    });
     switch (claim.kind) {
       case 'mismatch':
         throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request (method, path or body)');
@@ -49,25 +63,30 @@ export class IdempotencyInterceptor implements NestInterceptor {
         // answered under this request's id like every other error).
         return withRequestId(claim.body, req.requestId) ?? undefined;
     }
-    let body: unknown;
     try {
-      body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      // The response is stored in the transaction that commits the request's effects: an answer
+      // lost after the commit (a crash, a cut connection) is replayed on retry, never re-executed.
+      return await inUnitOfWork(this.dataSource, async (sql) => {
+        const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        // Nest sets the route's status (@HttpCode, or the handler's own) before the handler runs.
+        await this.store.complete({ platformId, key, attempt }, { status: res.statusCode, body, headers: replayedHeaders(res) }, sql);
+        return body;
+      });
     } catch (error) {
       const apiError = toApiError(error);
       if (apiError && apiError.status < 500 && apiError.code !== 'conflict') {
-        await this.store.complete(platformId, key, apiError.status, envelopeOf(apiError, req.requestId), {});
+        const response = { status: apiError.status, body: envelopeOf(apiError, req.requestId), headers: {} };
+        await this.store.complete({ platformId, key, attempt }, response).catch(() => this.releaser.free(platformId, key, attempt));
       } else {
-        await this.store.release(platformId, key).catch(() => undefined);
+        this.releaser.free(platformId, key, attempt);
       }
       throw error;
     }
-    // The final status (e.g. @HttpCode(204)) is only set once Nest writes the response.
-    res.once('finish', () => {
-      const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((name) => (res.getHeader(name) === undefined ? [] : [[name, String(res.getHeader(name))]])));
-      void this.store.complete(platformId, key, res.statusCode, body, headers).catch(() => undefined);
-    });
-    return body;
   }
+}
+
+function replayedHeaders(res: Response): Record<string, string> {
+  return Object.fromEntries(REPLAYED_HEADERS.flatMap((name) => (res.getHeader(name) === undefined ? [] : [[name, String(res.getHeader(name))]])));
 }
 
 function withRequestId(body: unknown, requestId: string | undefined): unknown {

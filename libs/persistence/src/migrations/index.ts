@@ -6,6 +6,7 @@ import { BudgetsRateLimitsMcp1764300000004 } from './1764300000004-budgets-rate-
 import { ProjectionOperations1764300000005 } from './1764300000005-projection-operations';
 import { EndUserCounts1764300000006 } from './1764300000006-end-user-counts';
 import { IdempotencyKeys1764300000007 } from './1764300000007-idempotency-keys';
+import { IdempotencyAttempts1764300000010 } from './1764300000010-idempotency-attempts';
 
 /** In order; a released migration is never edited, only followed by a new one. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   ProjectionOperations1764300000005,
   EndUserCounts1764300000006,
   IdempotencyKeys1764300000007,
+  IdempotencyAttempts1764300000010,
 ];

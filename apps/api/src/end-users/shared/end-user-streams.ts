@@ -13,7 +13,7 @@ import {
 import { EventMetadata, readStream, runAppend, StoredEvent, storedEventsOf, withAppendedEvents } from '@app/event-store';
 import { eventsAppended } from '@app/observability';
 import { outboxSignal } from '@app/outbox';
-import { inTransaction, Sql, sqlOfDataSource, Statement } from '@app/persistence';
+import { afterCommit, inTransaction, Sql, sqlOfDataSource, Statement } from '@app/persistence';
 import { toOutboxMessage } from '@app/publishing';
 import { withEndUserProjection } from '@app/read-models';
 import { Inject, Injectable } from '@nestjs/common';
@@ -120,8 +120,10 @@ export class EndUserStreams {
     });
     const rows = await runAppend<Record<string, unknown>>(sqlOfDataSource(this.dataSource), statement, 'SELECT * FROM appended', endUserStreamId(endUserId), 0);
     if (rows.length === 0) return null;
-    for (const event of events) eventsAppended.inc({ type: event.type });
-    outboxSignal.notify();
+    afterCommit(() => {
+      for (const event of events) eventsAppended.inc({ type: event.type });
+      outboxSignal.notify();
+    });
     return { state, version, stored: storedEventsOf(rows) };
   }
 
