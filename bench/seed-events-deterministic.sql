@@ -1,6 +1,7 @@
--- A variant of seed-events.sql for the benchmarks: the same events, but user n of the platform gets the
--- id md5(platform || '-' || n)::uuid, so a load generator or pgbench can pick a random seeded user
--- without a list of ids. psql -v users=1000000 -v platform="'<uuid>'" -f bench/seed-events-deterministic.sql
+-- Seeds :users end users of one platform straight into the event store (created, then every third
+-- one updated), with their external-id claims; read tables are then built by a rebuild. User n of
+-- the platform gets the id md5(platform || '-' || n)::uuid, so a load generator or pgbench can pick
+-- a random seeded user without a list of ids. psql -v users=1000000 -v platform="'<uuid>'" -f bench/seed-events-deterministic.sql
 BEGIN;
 CREATE TEMP TABLE seed ON COMMIT DROP AS
 SELECT md5(:platform || '-' || n)::uuid AS end_user_id, gen_random_uuid() AS key_id, n,

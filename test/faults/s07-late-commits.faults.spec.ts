@@ -41,7 +41,9 @@ describe('S7 a transaction held open while later ones commit, and aborted transa
 
   it('publishes every committed event, the late ones included, and skips none', () =>
     s.run(async () => {
-      const api = await s.startApi();
+      // The held transactions wait on a lock for about 10 s: longer than the default 5 s statement
+      // timeout, which would cut them (503) and make their retries commit after the hold instead.
+      const api = await s.startApi({ env: { DB_STATEMENT_TIMEOUT_MS: '30000' } });
       await s.startWorker();
       follower = new ReadAllFollower(s.pool);
       follower.start();

@@ -69,6 +69,9 @@ export async function rebuildProjection(pool: Pool, projection: StreamProjection
     const bulk = await bulkLoad(pool, control, projection, target, onProgress);
     const bulkSeconds = (Date.now() - started) / 1000;
     await copyIndexes(control, projection, target);
+    // Statistics and the visibility map before the table goes live: without them the planner
+    // guesses, and list pages cannot skip rows with index-only scans until autovacuum comes by.
+    await control.query(`VACUUM (ANALYZE) ${target}`);
 
     let snapshot = bulk.snapshot;
     let rounds = 0;
