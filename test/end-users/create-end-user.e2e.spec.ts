@@ -1,5 +1,3 @@
-import { DataSource } from 'typeorm';
-import { RunningApi, startApi } from '../support/api';
 import {
   BUDGET_FIELDS,
   CREATED_KEY_FIELDS,
@@ -9,31 +7,19 @@ import {
   expectValidationError,
   ISO_TIMESTAMP,
   me,
-  PlatformClient,
   startOfUtcMonthIso,
   uniqueId,
   userPart,
   UUID,
 } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { useE2eFixture } from '../support/fixtures';
 
 describe('POST /v1/platforms/{platformId}/end-users', () => {
-  let api: RunningApi;
-  let db: DataSource;
-  beforeAll(async () => {
-    api = await startApi();
-    db = await openTestDataSource();
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.destroy();
-  });
-
-  const client = async (settings = {}) => new PlatformClient(api.server, await createTestPlatform(db, settings));
+  const e2e = useE2eFixture();
 
   describe('first call', () => {
     it('returns 201 with the user, its one-time key and a null budget when the platform has no default budget', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const externalId = uniqueId();
       const before = Date.now();
       const res = await c.create({ external_id: externalId, display_name: 'Jane Smith', metadata: { plan: 'pro', seats: 3, tags: ['a', 'b'], nested: { ok: true } } });
@@ -78,7 +64,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('defaults display_name to null and metadata to {} when they are not given', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const res = await c.create({ external_id: uniqueId() });
       expect(res.status).toBe(201);
       expect(res.body.display_name).toBeNull();
@@ -89,18 +75,18 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('stores what it returned: GET and /v1/me read back the same user', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const created = await c.createOk(uniqueId(), { display_name: 'Zoë', metadata: { plan: 'free' } });
       const read = await c.get(created.id);
       expect(read.status).toBe(200);
       expect(read.body).toEqual(userPart(created));
-      const self = await me(api.server, created.api_key.raw_key);
+      const self = await me(e2e.api.server, created.api_key.raw_key);
       expect(self.status).toBe(200);
       expect(self.body).toEqual(userPart(created));
     });
 
     it('generates a different random key for every user', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const a = await c.createOk();
       const b = await c.createOk();
       expect(a.api_key.raw_key).not.toBe(b.api_key.raw_key);
@@ -109,8 +95,8 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('scopes external_id uniqueness to the platform: the same external_id on two platforms makes two users', async () => {
-      const a = await client();
-      const b = await client();
+      const a = await e2e.client();
+      const b = await e2e.client();
       const externalId = uniqueId('shared');
       const onA = await a.create({ external_id: externalId });
       const onB = await b.create({ external_id: externalId });
@@ -121,7 +107,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('treats external_id as case- and space-sensitive text (distinct ids are distinct users)', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const base = uniqueId('Case');
       const upper = await c.create({ external_id: base });
       const lower = await c.create({ external_id: base.toLowerCase() });
@@ -134,7 +120,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
 
   describe('auto-budget', () => {
     it('creates the monthly auto-budget described in platform-api.md when the platform has default_budget_usd', async () => {
-      const c = await client({ default_budget_usd: 25 });
+      const c = await e2e.client({ default_budget_usd: 25 });
       const before = new Date();
       const res = await c.create({ external_id: uniqueId() });
       const after = new Date();
@@ -169,7 +155,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('keeps six decimal places of the default exactly', async () => {
-      const c = await client({ default_budget_usd: 12.345678 });
+      const c = await e2e.client({ default_budget_usd: 12.345678 });
       const res = await c.create({ external_id: uniqueId() });
       expect(res.status).toBe(201);
       expect(res.body.budget.max_usd).toBe(12.345678);
@@ -178,7 +164,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('gives every new user its own budget', async () => {
-      const c = await client({ default_budget_usd: 5 });
+      const c = await e2e.client({ default_budget_usd: 5 });
       const a = await c.createOk();
       const b = await c.createOk();
       expect(a.budget.id).not.toBe(b.budget.id);
@@ -189,7 +175,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
 
   describe('repeat call with a known external_id', () => {
     it('returns 200 with the same user and a new working key; the earlier key keeps working', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const externalId = uniqueId();
       const first = await c.create({ external_id: externalId, display_name: 'Original', metadata: { plan: 'pro' } });
       expect(first.status).toBe(201);
@@ -212,8 +198,8 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
       expect(key.end_user_id).toBe(first.body.id);
       expect(key).toMatchObject({ name: 'Default key', scopes: ['inference'], is_active: true, expires_at: null, last_used_at: null, platform_id: c.platform.id });
 
-      const withOld = await me(api.server, first.body.api_key.raw_key);
-      const withNew = await me(api.server, key.raw_key);
+      const withOld = await me(e2e.api.server, first.body.api_key.raw_key);
+      const withNew = await me(e2e.api.server, key.raw_key);
       expect(withOld.status).toBe(200);
       expect(withNew.status).toBe(200);
       expect(withOld.body.id).toBe(first.body.id);
@@ -226,7 +212,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('returns the same budget (same id) and does not create a second one', async () => {
-      const c = await client({ default_budget_usd: 10 });
+      const c = await e2e.client({ default_budget_usd: 10 });
       const externalId = uniqueId();
       const first = await c.create({ external_id: externalId });
       const repeat = await c.create({ external_id: externalId });
@@ -240,20 +226,20 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('for a deactivated user: 200 with the same (inactive) user and a key that only works once the user is reactivated (spec silent; current behaviour)', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk();
       await c.patch(user.id, { is_active: false });
       const repeat = await c.create({ external_id: user.external_id });
       expect(repeat.status).toBe(200);
       expect(repeat.body.id).toBe(user.id);
       expect(repeat.body.is_active).toBe(false);
-      expectError(await me(api.server, repeat.body.api_key.raw_key), 401, 'unauthorized');
+      expectError(await me(e2e.api.server, repeat.body.api_key.raw_key), 401, 'unauthorized');
       await c.patch(user.id, { is_active: true });
-      expect((await me(api.server, repeat.body.api_key.raw_key)).status).toBe(200);
+      expect((await me(e2e.api.server, repeat.body.api_key.raw_key)).status).toBe(200);
     });
 
     it('does not add a user to the list', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const externalId = uniqueId();
       await c.create({ external_id: externalId });
       await c.create({ external_id: externalId });
@@ -264,7 +250,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('still validates the body of a repeat', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const externalId = uniqueId();
       await c.createOk(externalId);
       expectValidationError(await c.create({ external_id: externalId, display_name: 42 }), 'display_name');
@@ -272,7 +258,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('resolves ~20 concurrent first calls to exactly one 201 and the rest 200, one user, all keys distinct and working', async () => {
-      const c = await client({ default_budget_usd: 3 });
+      const c = await e2e.client({ default_budget_usd: 3 });
       const externalId = uniqueId('race');
       const responses = await Promise.all(Array.from({ length: 20 }, () => c.create({ external_id: externalId })));
       const counts: Record<string, number> = {};
@@ -286,7 +272,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
       expect(new Set(responses.map((res) => res.body.api_key.id)).size).toBe(20);
       expect(new Set(responses.map((res) => res.body.budget?.id)).size).toBe(1);
       const [userId] = [...ids];
-      const selves = await Promise.all(rawKeys.map((raw) => me(api.server, raw)));
+      const selves = await Promise.all(rawKeys.map((raw) => me(e2e.api.server, raw)));
       expect(selves.map((res) => res.status)).toEqual(Array(20).fill(200));
       expect(selves.every((res) => res.body.id === userId)).toBe(true);
       const list = await c.list({ external_id: externalId });
@@ -296,7 +282,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
 
   describe('after DELETE', () => {
     it('frees the external_id: a new POST gives 201 with a new id, and the old keys stay dead', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const externalId = uniqueId();
       const first = await c.createOk(externalId);
       expect((await c.delete(first.id)).status).toBe(204);
@@ -305,8 +291,8 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
       expect(again.status).toBe(201);
       expect(again.body.id).not.toBe(first.id);
       expect(again.body.display_name).toBe('Second life');
-      expect((await me(api.server, again.body.api_key.raw_key)).status).toBe(200);
-      expectError(await me(api.server, first.api_key.raw_key), 401, 'unauthorized');
+      expect((await me(e2e.api.server, again.body.api_key.raw_key)).status).toBe(200);
+      expectError(await me(e2e.api.server, first.api_key.raw_key), 401, 'unauthorized');
       const list = await c.list({ external_id: externalId });
       expect(list.body.data.map((u: { id: string }) => u.id)).toEqual([again.body.id]);
     });
@@ -324,12 +310,12 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
       ['external_id 256 chars', { external_id: 'x'.repeat(256) }],
       ['external_id 256 astral chars', { external_id: '😀'.repeat(256) }],
     ])('refuses %s with 400 naming external_id', async (_, body) => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.create(body), 'external_id');
     });
 
     it('accepts external_id of exactly 1 and 255 characters (code points)', async () => {
-      const c = await client();
+      const c = await e2e.client();
       for (const externalId of ['x', 'y'.repeat(255), '😀'.repeat(255)]) {
         const res = await c.create({ external_id: externalId });
         expect(res.status).toBe(201);
@@ -346,12 +332,12 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
       ['101 characters', 'd'.repeat(101)],
       ['101 astral characters', '😀'.repeat(101)],
     ])('refuses display_name %s with 400', async (_, displayName) => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.create({ external_id: uniqueId(), display_name: displayName }), 'display_name');
     });
 
     it('accepts display_name of 1 and 100 characters, and 100 astral characters (characters are code points)', async () => {
-      const c = await client();
+      const c = await e2e.client();
       for (const displayName of ['J', 'd'.repeat(100), '😀'.repeat(100), '𝔘'.repeat(100)]) {
         const res = await c.create({ external_id: uniqueId(), display_name: displayName });
         expect(res.status).toBe(201);
@@ -361,13 +347,13 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('refuses a display_name of 101 code points when the last one is a combining mark', async () => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.create({ external_id: uniqueId(), display_name: `${'e'.repeat(100)}\u0301` }), 'display_name');
     });
 
     it('refuses a display_name of 101 code points when the last one is a variation selector (U+FE0F is a code point too)', async () => {
       // 100 letters plus U+FE0F: 101 code points. Characters are counted as code points, so this is too long.
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.create({ external_id: uniqueId(), display_name: `${'a'.repeat(100)}\uFE0F` }), 'display_name');
       expectValidationError(await c.create({ external_id: `${'a'.repeat(255)}\uFE0E` }), 'external_id');
     });
@@ -379,12 +365,12 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
       ['a boolean', true],
       ['null', null],
     ])('refuses metadata that is %s with 400', async (_, metadata) => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.create({ external_id: uniqueId(), metadata }), 'metadata');
     });
 
     it('refuses unknown body fields with 400 naming the field', async () => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.create({ external_id: uniqueId(), nickname: 'x' }), 'nickname');
       expectValidationError(await c.create({ external_id: uniqueId(), id: '00000000-0000-4000-8000-000000000000' }), 'id');
       expectValidationError(await c.create({ external_id: uniqueId(), is_active: false }), 'is_active');
@@ -392,7 +378,7 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('creates nothing when validation fails', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const externalId = uniqueId();
       expectValidationError(await c.create({ external_id: externalId, display_name: '' }));
       const list = await c.list({ external_id: externalId });

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request, { Response } from 'supertest';
-import { DataSource } from 'typeorm';
-import { bearer, RunningApi, startApi } from '../support/api';
+import { bearer } from '../support/api';
 import { expectEndUserShape, expectError, expectValidationError, ISO_TIMESTAMP, PlatformClient, sha256Hex, sleep, uniqueId, userPart, UUID } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { useE2eFixture } from '../support/fixtures';
 
 const EVENT_FIELDS = ['actor_key_id', 'data', 'event_id', 'event_type', 'occurred_at', 'position', 'recorded_at', 'request_id', 'version'].sort();
 const PUBLIC_KEY_FIELDS = ['created_at', 'id', 'key_prefix', 'name', 'scopes'].sort();
@@ -15,18 +14,7 @@ type Item = Record<string, any>;
 const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
 describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end-users/{endUserId}?as_of=', () => {
-  let api: RunningApi;
-  let db: DataSource;
-  beforeAll(async () => {
-    api = await startApi();
-    db = await openTestDataSource();
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.destroy();
-  });
-
-  const client = async (settings = {}) => new PlatformClient(api.server, await createTestPlatform(db, settings));
+  const e2e = useE2eFixture();
 
   /** Requests of `c` that carry our own X-Request-Id, so the history can be checked against it. */
   const withRequestId = (c: PlatformClient, method: 'post' | 'patch', path: string, body: object, requestId: string) =>
@@ -60,7 +48,7 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
 
   describe('GET .../events', () => {
     it('lists create, updates and a repeat create in order, with actor, request id and what changed', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const { ids, created, renamed, reshaped, repeated } = await userWithHistory(c);
 
       const res = await events(c, created.id);
@@ -109,7 +97,7 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     });
 
     it('never shows a raw key or a key hash', async () => {
-      const c = await client({ default_budget_usd: 3 });
+      const c = await e2e.client({ default_budget_usd: 3 });
       const { created, repeated } = await userWithHistory(c);
       const res = await events(c, created.id);
       expect(res.status).toBe(200);
@@ -124,14 +112,14 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     });
 
     it('shows the auto-budget decided at creation', async () => {
-      const c = await client({ default_budget_usd: 3 });
+      const c = await e2e.client({ default_budget_usd: 3 });
       const created = await c.createOk();
       const res = await events(c, created.id);
       expect(res.body.data[0].data.budget).toEqual({ id: created.budget.id, max_usd: 3, period: 'monthly', period_start: created.budget.period_start });
     });
 
     it('pages through the history oldest first', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk();
       for (let i = 1; i <= 4; i++) expect((await c.patch(user.id, { display_name: `Name ${i}` })).status).toBe(200);
       const all = (await events(c, user.id)).body.data as Item[];
@@ -151,8 +139,8 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     });
 
     it('answers 404 for a missing user, another platform’s user and a deleted user, like GET', async () => {
-      const mine = await client();
-      const theirs = await client();
+      const mine = await e2e.client();
+      const theirs = await e2e.client();
       const theirUser = await theirs.createOk();
       const doomed = await mine.createOk();
       expect((await mine.delete(doomed.id)).status).toBe(204);
@@ -169,15 +157,15 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     });
 
     it('answers 403 for another platform’s path', async () => {
-      const mine = await client();
-      const theirs = await client();
+      const mine = await e2e.client();
+      const theirs = await e2e.client();
       const theirUser = await theirs.createOk();
-      const res = await request(api.server).get(`${theirs.base}/end-users/${theirUser.id}/events`).set(bearer(mine.platform.key));
+      const res = await request(e2e.api.server).get(`${theirs.base}/end-users/${theirUser.id}/events`).set(bearer(mine.platform.key));
       expectError(res, 403, 'forbidden');
     });
 
     it.each(['not-a-uuid', '123', `${randomUUID()}x`])('answers 400 for the malformed id %s', async (id) => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await events(c, encodeURIComponent(id)), 'endUserId');
     });
 
@@ -188,13 +176,13 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
       ['as_of=2026-04-08T10:30:00Z', 'as_of'],
       ['sort=desc', 'sort'],
     ])('refuses the query %s with 400', async (query, field) => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk();
       expectValidationError(await events(c, user.id, query), field);
     });
 
     it('does not collide with GET .../end-users/{endUserId}', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk();
       const history = await events(c, user.id);
       expect(history.body.total).toBe(1);
@@ -205,7 +193,7 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
 
   describe('GET .../end-users/{endUserId}?as_of=', () => {
     it('returns the user as it was at each point of its history', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const { created, renamed, reshaped, repeated } = await userWithHistory(c);
       const now = await c.get(created.id);
 
@@ -234,7 +222,7 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     });
 
     it('reads the time zone offset and fractions of a second', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk(uniqueId(), { display_name: 'Before' });
       await sleep(5);
       const updated = (await c.patch(user.id, { display_name: 'After' })).body;
@@ -253,8 +241,8 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     });
 
     it('answers 404 for a deleted user at any time, another platform’s user and a missing one', async () => {
-      const mine = await client();
-      const theirs = await client();
+      const mine = await e2e.client();
+      const theirs = await e2e.client();
       const theirUser = await theirs.createOk();
       const doomed = await mine.createOk();
       await sleep(5);
@@ -284,7 +272,7 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
       '1775644200000',
       'now',
     ])('refuses as_of=%j with 400 naming as_of', async (value) => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk();
       const res = await asOf(c, user.id, value);
       expectValidationError(res, 'as_of');
@@ -293,13 +281,13 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     });
 
     it('refuses a repeated as_of', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk();
       expectValidationError(await getAsOf(c, user.id, 'as_of=2026-04-08T10:30:00Z&as_of=2026-04-09T10:30:00Z'), 'as_of');
     });
 
     it('refuses unknown query parameters, with or without as_of', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk();
       const withAsOf = await getAsOf(c, user.id, 'as_of=2999-01-01T00:00:00Z&at=2999-01-01T00:00:00Z');
       expectValidationError(withAsOf, 'at');
@@ -308,7 +296,7 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     });
 
     it('still validates the id before answering', async () => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await getAsOf(c, 'not-a-uuid', 'as_of=2999-01-01T00:00:00Z'), 'endUserId');
     });
   });

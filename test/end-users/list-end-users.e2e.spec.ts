@@ -1,7 +1,5 @@
-import { DataSource } from 'typeorm';
-import { RunningApi, startApi } from '../support/api';
 import { END_USER_FIELDS, expectEndUserShape, expectValidationError, PlatformClient, uniqueId, userPart } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { useE2eFixture } from '../support/fixtures';
 
 type User = Record<string, any>;
 
@@ -13,18 +11,7 @@ function byCreatedAtThenId(a: User, b: User): number {
 }
 
 describe('GET /v1/platforms/{platformId}/end-users', () => {
-  let api: RunningApi;
-  let db: DataSource;
-  beforeAll(async () => {
-    api = await startApi();
-    db = await openTestDataSource();
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.destroy();
-  });
-
-  const client = async () => new PlatformClient(api.server, await createTestPlatform(db));
+  const e2e = useE2eFixture();
 
   /** Creates `count` users, `parallel` at a time (parallel creates make created_at ties likely). */
   async function seed(c: PlatformClient, count: number, parallel = 10): Promise<User[]> {
@@ -37,14 +24,14 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
   }
 
   it('returns an empty page for a platform without users', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const res = await c.list();
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ data: [], total: 0, page: 1, limit: 20 });
   });
 
   it('defaults to page=1 and limit=20 and reports the total', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const users = await seed(c, 23);
     const res = await c.list();
     expect(res.status).toBe(200);
@@ -57,7 +44,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
   });
 
   it('lists items with exactly the user fields and never any key material', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const created = await c.createOk(uniqueId(), { display_name: 'Jane', metadata: { plan: 'pro' } });
     const res = await c.list();
     expect(res.body.data).toHaveLength(1);
@@ -72,7 +59,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
   });
 
   it('orders by created_at then id, oldest first, and paging visits every user exactly once', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const users = await seed(c, 27, 9);
     const expected = [...users].sort(byCreatedAtThenId).map((u) => u.id);
     const seen: string[] = [];
@@ -93,7 +80,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
   });
 
   it('returns created users in creation order when created one after another', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await c.createOk(uniqueId(`seq-${i}`))).id);
     const res = await c.list();
@@ -101,7 +88,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
   });
 
   it('returns an empty page with the right total past the end', async () => {
-    const c = await client();
+    const c = await e2e.client();
     await seed(c, 3);
     const res = await c.list({ page: 2, limit: 20 });
     expect(res.status).toBe(200);
@@ -112,7 +99,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
   });
 
   it('accepts limit=100 (the maximum) and returns up to 100 items', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const users = await seed(c, 103, 15);
     const res = await c.list({ limit: 100 });
     expect(res.status).toBe(200);
@@ -125,14 +112,14 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
   });
 
   it('accepts limit=1 and page=1 explicitly', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const [first] = await seed(c, 2, 1);
     const res = await c.list({ page: 1, limit: 1 });
     expect(res.body).toEqual({ data: [first], total: 2, page: 1, limit: 1 });
   });
 
   it('reflects updates and deactivations in list items (inactive users are still listed)', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const created = await c.createOk();
     await c.patch(created.id, { is_active: false, display_name: 'Renamed' });
     const res = await c.list();
@@ -142,7 +129,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
 
   describe('external_id filter', () => {
     it('returns the standard list shape with the one matching user', async () => {
-      const c = await client();
+      const c = await e2e.client();
       await seed(c, 3);
       const target = await c.createOk(uniqueId('target'), { display_name: 'Target' });
       const res = await c.list({ external_id: target.external_id });
@@ -151,7 +138,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('returns the standard list shape with no items when nothing matches', async () => {
-      const c = await client();
+      const c = await e2e.client();
       await seed(c, 2);
       const res = await c.list({ external_id: uniqueId('nobody') });
       expect(res.status).toBe(200);
@@ -159,7 +146,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('matches exactly, not by prefix or case', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const target = await c.createOk(uniqueId('Exact'));
       expect((await c.list({ external_id: target.external_id.slice(0, -1) })).body.total).toBe(0);
       expect((await c.list({ external_id: target.external_id.toLowerCase() })).body.total).toBe(0);
@@ -167,7 +154,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('finds external ids with reserved URL characters and unicode', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const externalId = `a b&c=d?e/f#g+h%i😀-${uniqueId()}`;
       const created = await c.createOk(externalId);
       const res = await c.list({ external_id: externalId });
@@ -176,7 +163,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('honours page and limit alongside the filter', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const target = await c.createOk();
       const res = await c.list({ external_id: target.external_id, limit: 5 });
       expect(res.body).toEqual({ data: [userPart(target)], total: 1, page: 1, limit: 5 });
@@ -187,8 +174,8 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
     });
 
     it('does not find another platform’s user by its external_id', async () => {
-      const mine = await client();
-      const theirs = await client();
+      const mine = await e2e.client();
+      const theirs = await e2e.client();
       const theirUser = await theirs.createOk();
       const res = await mine.list({ external_id: theirUser.external_id });
       expect(res.body).toEqual({ data: [], total: 0, page: 1, limit: 20 });
@@ -200,7 +187,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
       ['repeated', 'external_id=a&external_id=b'],
       ['containing NUL', 'external_id=a%00b'],
     ])('refuses an external_id filter that is %s with 400', async (_, query) => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.list(query), 'external_id');
     });
   });
@@ -217,7 +204,7 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
       'page=%201',
       'page=1&page=2',
     ])('refuses %s with 400 validation_error naming page', async (query) => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.list(query), 'page');
     });
 
@@ -232,19 +219,19 @@ describe('GET /v1/platforms/{platformId}/end-users', () => {
       'limit=1e1',
       'limit=10&limit=20',
     ])('refuses %s with 400 validation_error naming limit', async (query) => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.list(query), 'limit');
     });
 
     it.each(['sort=created_at', 'offset=10', 'Page=1', 'per_page=5', 'q=jane'])('refuses the unknown query parameter %s with 400', async (query) => {
-      const c = await client();
+      const c = await e2e.client();
       const res = await c.list(query);
       expectValidationError(res);
       expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(query.split('=')[0]);
     });
 
     it('refuses bracketed (nested) query parameters instead of interpreting them', async () => {
-      const c = await client();
+      const c = await e2e.client();
       expectValidationError(await c.list('page[gt]=1'));
       expectValidationError(await c.list('limit[]=5'));
     });

@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { RunningApi, startApi } from '../support/api';
-import { END_USER_FIELDS, expectError, expectValidationError, me, PlatformClient, sleep, uniqueId, userPart } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { END_USER_FIELDS, expectError, expectValidationError, me, sleep, uniqueId, userPart } from '../support/contract';
+import { useE2eFixture } from '../support/fixtures';
 
 describe('PATCH /v1/platforms/{platformId}/end-users/{endUserId}', () => {
-  let api: RunningApi;
-  let db: DataSource;
-  beforeAll(async () => {
-    api = await startApi();
-    db = await openTestDataSource();
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.destroy();
-  });
-
-  const client = async () => new PlatformClient(api.server, await createTestPlatform(db));
+  const e2e = useE2eFixture();
 
   async function withUser(extra: Record<string, unknown> = { display_name: 'Jane', metadata: { plan: 'pro', prefs: { theme: 'dark', lang: 'en' } } }) {
-    const c = await client();
+    const c = await e2e.client();
     const user = await c.createOk(uniqueId(), extra);
     return { c, user };
   }
@@ -108,12 +95,12 @@ describe('PATCH /v1/platforms/{platformId}/end-users/{endUserId}', () => {
     const { c, user } = await withUser();
     const second = await c.create({ external_id: user.external_id });
     const keys = [user.api_key.raw_key, second.body.api_key.raw_key];
-    for (const key of keys) expect((await me(api.server, key)).status).toBe(200);
+    for (const key of keys) expect((await me(e2e.api.server, key)).status).toBe(200);
 
     const off = await c.patch(user.id, { is_active: false });
     expect(off.status).toBe(200);
     expect(off.body.is_active).toBe(false);
-    for (const key of keys) expectError(await me(api.server, key), 401, 'unauthorized');
+    for (const key of keys) expectError(await me(e2e.api.server, key), 401, 'unauthorized');
     // The management side still sees the user.
     expect((await c.get(user.id)).body.is_active).toBe(false);
 
@@ -121,7 +108,7 @@ describe('PATCH /v1/platforms/{platformId}/end-users/{endUserId}', () => {
     expect(on.status).toBe(200);
     expect(on.body.is_active).toBe(true);
     for (const key of keys) {
-      const res = await me(api.server, key);
+      const res = await me(e2e.api.server, key);
       expect(res.status).toBe(200);
       expect(res.body.is_active).toBe(true);
     }
@@ -189,7 +176,7 @@ describe('PATCH /v1/platforms/{platformId}/end-users/{endUserId}', () => {
     });
 
     it('answers 404 for an unknown id and 400 for a malformed one', async () => {
-      const c = await client();
+      const c = await e2e.client();
       expectError(await c.patch(randomUUID(), { display_name: 'x' }), 404, 'not_found');
       expectError(await c.patch(randomUUID(), {}), 404, 'not_found');
       expectValidationError(await c.patch('not-a-uuid', { display_name: 'x' }), 'endUserId');

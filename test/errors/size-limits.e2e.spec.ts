@@ -1,9 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { DataSource } from 'typeorm';
-import { RunningApi, startApi } from '../support/api';
-import { expectError, expectNoLeak, PlatformClient, sendRaw, uniqueId } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { expectError, expectNoLeak, sendRaw, uniqueId } from '../support/contract';
+import { useE2eFixture } from '../support/fixtures';
 
 const KIB = 1024;
 
@@ -24,31 +22,20 @@ function metadataOfSize(bytes: number): Record<string, string> {
 }
 
 describe('size limits', () => {
-  let api: RunningApi;
-  let db: DataSource;
-  beforeAll(async () => {
-    api = await startApi();
-    db = await openTestDataSource();
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.destroy();
-  });
-
-  const client = async () => new PlatformClient(api.server, await createTestPlatform(db));
+  const e2e = useE2eFixture();
 
   describe('request bodies over 64 KiB → 413 payload_too_large', () => {
     it('accepts a body of exactly 64 KiB and refuses one byte more', async () => {
-      const c = await client();
-      const ok = await sendRaw(api.server, 'post', `${c.base}/end-users`, c.platform.key, paddedBody({ external_id: uniqueId() }, 64 * KIB));
+      const c = await e2e.client();
+      const ok = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, paddedBody({ external_id: uniqueId() }, 64 * KIB));
       expect(ok.status).toBe(201);
-      const tooBig = await sendRaw(api.server, 'post', `${c.base}/end-users`, c.platform.key, paddedBody({ external_id: uniqueId() }, 64 * KIB + 1));
+      const tooBig = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, paddedBody({ external_id: uniqueId() }, 64 * KIB + 1));
       expectError(tooBig, 413, 'payload_too_large');
       expect((await c.list()).body.total).toBe(1);
     });
 
     it('on POST, PATCH end user and PATCH platform with a large string field', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk();
       const huge = 'x'.repeat(70 * KIB);
       expectError(await c.create({ external_id: uniqueId(), display_name: huge }), 413, 'payload_too_large');
@@ -59,14 +46,14 @@ describe('size limits', () => {
     });
 
     it('a megabyte body is refused the same way', async () => {
-      const c = await client();
-      const res = await sendRaw(api.server, 'post', `${c.base}/end-users`, c.platform.key, JSON.stringify({ external_id: uniqueId(), metadata: { blob: 'y'.repeat(1024 * KIB) } }));
+      const c = await e2e.client();
+      const res = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, JSON.stringify({ external_id: uniqueId(), metadata: { blob: 'y'.repeat(1024 * KIB) } }));
       expectError(res, 413, 'payload_too_large');
     });
 
     it('a chunked body (no Content-Length) over 64 KiB is refused with 413 too', async () => {
-      const c = await client();
-      const { port } = api.server.address() as AddressInfo;
+      const c = await e2e.client();
+      const { port } = e2e.api.server.address() as AddressInfo;
       const result = await new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
         const req = httpRequest(
           {
@@ -98,7 +85,7 @@ describe('size limits', () => {
 
   describe('metadata over 16 KiB serialized → 413 payload_too_large', () => {
     it('accepts metadata of exactly 16 KiB and refuses one byte more, on POST', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const atLimit = await c.create({ external_id: uniqueId(), metadata: metadataOfSize(16 * KIB) });
       expect(atLimit.status).toBe(201);
       expect(atLimit.body.metadata).toEqual(metadataOfSize(16 * KIB));
@@ -109,7 +96,7 @@ describe('size limits', () => {
     });
 
     it('accepts metadata of exactly 16 KiB and refuses one byte more, on PATCH, leaving the stored metadata alone', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const user = await c.createOk(uniqueId(), { metadata: { keep: true } });
       expectError(await c.patch(user.id, { metadata: metadataOfSize(16 * KIB + 1) }), 413, 'payload_too_large');
       expect((await c.get(user.id)).body.metadata).toEqual({ keep: true });
@@ -119,13 +106,13 @@ describe('size limits', () => {
     });
 
     it('counts bytes, not UTF-16 units: 5,000 four-byte emoji (20,000 bytes) are over the limit', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const res = await c.create({ external_id: uniqueId(), metadata: { emoji: '😀'.repeat(5000) } });
       expectError(res, 413, 'payload_too_large');
     });
 
     it('many small keys adding up to more than 16 KiB are over the limit too', async () => {
-      const c = await client();
+      const c = await e2e.client();
       const metadata = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, 'vvvvv']));
       expect(Buffer.byteLength(JSON.stringify(metadata))).toBeGreaterThan(16 * KIB);
       expectError(await c.create({ external_id: uniqueId(), metadata }), 413, 'payload_too_large');

@@ -1,11 +1,9 @@
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { bearer, RunningApi, startApi } from '../support/api';
-import { PlatformClient } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { bearer } from '../support/api';
+import { useE2eFixture } from '../support/fixtures';
 import { brokerIsUp, startBroker, stopBroker } from '../support/kafka';
 import { mapLimit, waitForBudgetRow } from '../support/messaging';
-import { eventually, RunningWorker, startWorker } from '../support/worker';
+import { eventually } from '../support/worker';
 
 const CREATES = 50;
 
@@ -15,26 +13,16 @@ const CREATES = 50;
  * The broker is always restarted, whatever happens here, so later suites have it.
  */
 describe('broker outage', () => {
-  let api: RunningApi;
-  let worker: RunningWorker;
-  let db: DataSource;
-  beforeAll(async () => {
-    db = await openTestDataSource();
-    api = await startApi();
-    worker = await startWorker();
-  });
-  afterAll(async () => {
-    try {
+  const e2e = useE2eFixture({
+    worker: true,
+    beforeClose: async () => {
       if (!(await brokerIsUp())) await startBroker();
-    } finally {
-      await worker?.close();
-      await api?.close();
-      await db?.destroy();
-    }
-  }, 120_000);
+    },
+    closeTimeoutMs: 120_000,
+  });
 
   const outboxOf = async (ids: string[]) => {
-    const [row] = await db.query(
+    const [row] = await e2e.db.query(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished, coalesce(max(attempts), 0)::int AS max_attempts
        FROM outbox WHERE message_key = ANY($1::text[])`,
       [ids],
@@ -42,15 +30,15 @@ describe('broker outage', () => {
     return row as { total: number; unpublished: number; max_attempts: number };
   };
   const budgetsOf = async (ids: string[]) => {
-    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM budgets WHERE end_user_id = ANY($1::uuid[])', [ids]);
+    const [{ count }] = await e2e.db.query('SELECT count(*)::int AS count FROM budgets WHERE end_user_id = ANY($1::uuid[])', [ids]);
     return count as number;
   };
 
   it(`accepts ${CREATES} creates while the broker is down, and delivers every event once it is back`, async () => {
-    const c = new PlatformClient(api.server, await createTestPlatform(db, { default_budget_usd: 12 }));
+    const c = await e2e.client({ default_budget_usd: 12 });
     // The pipeline works before the outage.
     const before = await c.createOk();
-    await waitForBudgetRow(db, before.id);
+    await waitForBudgetRow(e2e.db, before.id);
 
     await stopBroker();
     try {
@@ -71,16 +59,16 @@ describe('broker outage', () => {
 
       await eventually(async () => ((await outboxOf(ids)).unpublished === 0 ? true : undefined), 90_000, 250);
       await eventually(async () => ((await budgetsOf(ids)) === CREATES ? true : undefined), 90_000, 250);
-      const [{ ledger }] = await db.query('SELECT count(*)::int AS ledger FROM budget_ledger WHERE end_user_id = ANY($1::uuid[])', [ids]);
+      const [{ ledger }] = await e2e.db.query('SELECT count(*)::int AS ledger FROM budget_ledger WHERE end_user_id = ANY($1::uuid[])', [ids]);
       expect(ledger).toBe(CREATES);
       const sample = responses[CREATES - 1].body;
-      const budget = await request(api.server).get(`${c.base}/end-users/${sample.id}/budget`).set(bearer(c.platform.key));
+      const budget = await request(e2e.api.server).get(`${c.base}/end-users/${sample.id}/budget`).set(bearer(c.platform.key));
       expect(budget.status).toBe(200);
       expect(budget.body.id).toBe(sample.budget.id);
 
       // And the pipeline is healthy again for new writes.
       const after = await c.createOk();
-      await waitForBudgetRow(db, after.id, 30_000);
+      await waitForBudgetRow(e2e.db, after.id, 30_000);
     } finally {
       if (!(await brokerIsUp())) await startBroker();
     }

@@ -1,34 +1,19 @@
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { bearer, RunningApi, startApi } from '../support/api';
+import { bearer } from '../support/api';
 import { BUDGET_FIELDS, expectError, ISO_TIMESTAMP, PlatformClient, startOfUtcMonthIso, uniqueId, UUID } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { useE2eFixture } from '../support/fixtures';
 import { countWhere, PROVISION_REACTION, storedEventId, waitForBudgetRow, waitForInbox } from '../support/messaging';
-import { eventually, RunningWorker, startWorker } from '../support/worker';
+import { eventually } from '../support/worker';
 
 jest.setTimeout(60_000);
 
 /** Issue 3 item 8: a create with a platform default gets its auto-budget and opening ledger row from the worker. */
 describe('auto-budget provisioning (API → outbox → Kafka → worker)', () => {
-  let api: RunningApi;
-  let worker: RunningWorker;
-  let db: DataSource;
-  beforeAll(async () => {
-    db = await openTestDataSource();
-    api = await startApi();
-    worker = await startWorker();
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-    await db?.destroy();
-  });
-
-  const client = async (settings = {}) => new PlatformClient(api.server, await createTestPlatform(db, settings));
-  const getBudget = (c: PlatformClient, endUserId: string) => request(api.server).get(`${c.base}/end-users/${endUserId}/budget`).set(bearer(c.platform.key));
+  const e2e = useE2eFixture({ worker: true });
+  const getBudget = (c: PlatformClient, endUserId: string) => request(e2e.api.server).get(`${c.base}/end-users/${endUserId}/budget`).set(bearer(c.platform.key));
   const getLedger = (c: PlatformClient, endUserId: string, query = '') =>
-    request(api.server).get(`${c.base}/end-users/${endUserId}/budget/transactions${query}`).set(bearer(c.platform.key));
-  const getMyBudget = (key: string) => request(api.server).get('/v1/me/budget').set(bearer(key));
+    request(e2e.api.server).get(`${c.base}/end-users/${endUserId}/budget/transactions${query}`).set(bearer(c.platform.key));
+  const getMyBudget = (key: string) => request(e2e.api.server).get('/v1/me/budget').set(bearer(key));
 
   /** The budget as the management route serves it, once the worker provisioned it. */
   const provisioned = (c: PlatformClient, endUserId: string) =>
@@ -38,7 +23,7 @@ describe('auto-budget provisioning (API → outbox → Kafka → worker)', () =>
     }, 30_000);
 
   it('provisions the budget the POST response announced (same id, same object) and serves it on both budget routes', async () => {
-    const c = await client({ default_budget_usd: 25 });
+    const c = await e2e.client({ default_budget_usd: 25 });
     const created = await c.createOk();
     const announced = created.budget;
     expect(announced).not.toBeNull();
@@ -69,7 +54,7 @@ describe('auto-budget provisioning (API → outbox → Kafka → worker)', () =>
   });
 
   it('writes exactly one opening ledger row (amount = max, reason auto_budget) for the new budget', async () => {
-    const c = await client({ default_budget_usd: 40 });
+    const c = await e2e.client({ default_budget_usd: 40 });
     const created = await c.createOk();
     await provisioned(c, created.id);
 
@@ -94,38 +79,38 @@ describe('auto-budget provisioning (API → outbox → Kafka → worker)', () =>
     });
     expect(opening.id).toMatch(UUID);
     expect(opening.created_at).toMatch(ISO_TIMESTAMP);
-    expect(await countWhere(db, 'budget_ledger', 'end_user_id', created.id)).toBe(1);
+    expect(await countWhere(e2e.db, 'budget_ledger', 'end_user_id', created.id)).toBe(1);
   });
 
   it('keeps six decimal places of the default exactly (no binary floating point on the way)', async () => {
-    const c = await client({ default_budget_usd: 12.345678 });
+    const c = await e2e.client({ default_budget_usd: 12.345678 });
     const created = await c.createOk();
     expect(created.budget.max_usd).toBe(12.345678);
     const res = await provisioned(c, created.id);
     expect(res.body).toMatchObject({ max_usd: 12.345678, remaining_usd: 12.345678, used_usd: 0 });
-    const [row] = await db.query('SELECT max_usd::text AS max_usd FROM budgets WHERE end_user_id = $1', [created.id]);
+    const [row] = await e2e.db.query('SELECT max_usd::text AS max_usd FROM budgets WHERE end_user_id = $1', [created.id]);
     expect(row.max_usd).toBe('12.345678');
     const ledger = await getLedger(c, created.id);
     expect(ledger.body.data[0]).toMatchObject({ amount_usd: 12.345678, remaining_usd_after: 12.345678 });
   });
 
   it('gives a user created without a platform default no budget: 404 on both routes, an empty ledger', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const created = await c.createOk();
     expect(created.budget).toBeNull();
     // Wait until the worker has handled this very end_user.created, so the 404 is final, not "not yet".
-    await waitForInbox(db, PROVISION_REACTION, await storedEventId(db, created.id, 'EndUserCreated'));
+    await waitForInbox(e2e.db, PROVISION_REACTION, await storedEventId(e2e.db, created.id, 'EndUserCreated'));
 
     expectError(await getBudget(c, created.id), 404, 'not_found');
     expectError(await getMyBudget(created.api_key.raw_key), 404, 'not_found');
     const ledger = await getLedger(c, created.id);
     expect(ledger.status).toBe(200);
     expect(ledger.body).toEqual({ data: [], total: 0, page: 1, limit: 20 });
-    expect(await countWhere(db, 'budgets', 'end_user_id', created.id)).toBe(0);
+    expect(await countWhere(e2e.db, 'budgets', 'end_user_id', created.id)).toBe(0);
   });
 
   it('does not give a second budget to a repeat create, and shows it the provisioned budget', async () => {
-    const c = await client({ default_budget_usd: 7 });
+    const c = await e2e.client({ default_budget_usd: 7 });
     const externalId = uniqueId();
     const created = await c.createOk(externalId);
     const budget = await provisioned(c, created.id);
@@ -134,27 +119,27 @@ describe('auto-budget provisioning (API → outbox → Kafka → worker)', () =>
     expect(repeat.status).toBe(200);
     expect(repeat.body.id).toBe(created.id);
     expect(repeat.body.budget).toEqual(budget.body);
-    await waitForInbox(db, PROVISION_REACTION, await storedEventId(db, created.id, 'EndUserCreated'));
+    await waitForInbox(e2e.db, PROVISION_REACTION, await storedEventId(e2e.db, created.id, 'EndUserCreated'));
     // Both of this user's events are on the topic before counting (api_key_issued has no budget reaction).
     await eventually(async () => {
-      const [{ count }] = await db.query(
+      const [{ count }] = await e2e.db.query(
         `SELECT count(*)::int AS count FROM outbox WHERE message_key = $1 AND published_at IS NULL`,
         [created.id],
       );
       return count === 0 ? true : undefined;
     });
-    expect(await countWhere(db, 'budgets', 'end_user_id', created.id)).toBe(1);
-    expect(await countWhere(db, 'budget_ledger', 'end_user_id', created.id)).toBe(1);
+    expect(await countWhere(e2e.db, 'budgets', 'end_user_id', created.id)).toBe(1);
+    expect(await countWhere(e2e.db, 'budget_ledger', 'end_user_id', created.id)).toBe(1);
   });
 
   it('applies a default set after a user was created only to users created later', async () => {
-    const c = await client();
+    const c = await e2e.client();
     const before = await c.createOk();
     expect((await c.patchPlatform({ settings: { default_budget_usd: 3 } })).status).toBe(200);
     const after = await c.createOk();
     expect(after.budget).toMatchObject({ max_usd: 3 });
-    await waitForBudgetRow(db, after.id);
-    await waitForInbox(db, PROVISION_REACTION, await storedEventId(db, before.id, 'EndUserCreated'));
+    await waitForBudgetRow(e2e.db, after.id);
+    await waitForInbox(e2e.db, PROVISION_REACTION, await storedEventId(e2e.db, before.id, 'EndUserCreated'));
     expectError(await getBudget(c, before.id), 404, 'not_found');
     expect((await getBudget(c, after.id)).body.id).toBe(after.budget.id);
   });

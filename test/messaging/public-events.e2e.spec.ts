@@ -1,8 +1,6 @@
 import { validateIntegrationEvent } from '@app/contracts';
-import { DataSource } from 'typeorm';
-import { RunningApi, startApi } from '../support/api';
 import { PlatformClient, sha256Hex } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { useE2eFixture } from '../support/fixtures';
 import { TappedMessage, testTopic, TopicTap } from '../support/kafka';
 import { RAW_KEY_PATTERN } from '../support/messaging';
 
@@ -14,21 +12,7 @@ jest.setTimeout(60_000);
  * joined before anything was produced; it reads only the keys of this test's own users.
  */
 describe('public events on the topic (a downstream consumer)', () => {
-  let api: RunningApi;
-  let db: DataSource;
-  let tap: TopicTap;
-  beforeAll(async () => {
-    db = await openTestDataSource();
-    tap = await TopicTap.open([testTopic()], 'public-events');
-    api = await startApi();
-  });
-  afterAll(async () => {
-    await api?.close();
-    await tap?.close();
-    await db?.destroy();
-  });
-
-  const client = async (settings = {}) => new PlatformClient(api.server, await createTestPlatform(db, settings));
+  const e2e = useE2eFixture({ open: { tap: () => TopicTap.open([testTopic()], 'public-events') } });
 
   interface Lifecycle {
     user: Record<string, any>;
@@ -44,7 +28,7 @@ describe('public events on the topic (a downstream consumer)', () => {
     await steps.onUpdate?.();
     const repeat = await c.create({ external_id: user.external_id });
     expect(repeat.status).toBe(200);
-    const hashes: Array<{ hex: string; b64: string }> = await db.query(
+    const hashes: Array<{ hex: string; b64: string }> = await e2e.db.query(
       `SELECT encode(key_hash, 'hex') AS hex, encode(key_hash, 'base64') AS b64 FROM end_user_key_hashes WHERE end_user_id = $1`,
       [user.id],
     );
@@ -79,12 +63,12 @@ describe('public events on the topic (a downstream consumer)', () => {
   }
 
   it('publishes created, updated, api_key_issued, deleted for one user: schema-valid, headers, key = end_user_id, in order, no key material', async () => {
-    const c = await client({ default_budget_usd: 20 });
+    const c = await e2e.client({ default_budget_usd: 20 });
     const { user, repeat, secrets } = await lifecycle(c);
 
-    await tap.waitForKey(user.id, 4);
-    await tap.catchUp();
-    const messages = tap.withKey(user.id);
+    await e2e.tap.waitForKey(user.id, 4);
+    await e2e.tap.catchUp();
+    const messages = e2e.tap.withKey(user.id);
     expect(messages).toHaveLength(4);
     expect(new Set(messages.map((message) => message.partition)).size).toBe(1);
     const payloads = messages.map((message) => expectWellFormed(message, user.id));
@@ -120,8 +104,8 @@ describe('public events on the topic (a downstream consumer)', () => {
   });
 
   it('keeps each user in order when two users are changed interleaved, and publishes budget null when there is no default', async () => {
-    const c = await client();
-    const other = await client({ default_budget_usd: 1 });
+    const c = await e2e.client();
+    const other = await e2e.client({ default_budget_usd: 1 });
     let second: Lifecycle | undefined;
     // The second user's whole lifecycle runs while the first is between its update and its repeat create.
     const first = await lifecycle(c, {
@@ -130,33 +114,33 @@ describe('public events on the topic (a downstream consumer)', () => {
       },
     });
 
-    for (const { user } of [first, second!]) await tap.waitForKey(user.id, 4);
-    await tap.catchUp();
+    for (const { user } of [first, second!]) await e2e.tap.waitForKey(user.id, 4);
+    await e2e.tap.catchUp();
     for (const { user, secrets } of [first, second!]) {
-      const messages = tap.withKey(user.id);
+      const messages = e2e.tap.withKey(user.id);
       expect(messages).toHaveLength(4);
       const payloads = messages.map((message) => expectWellFormed(message, user.id));
       expect(payloads.map((payload) => payload.event_type)).toEqual(['end_user.created', 'end_user.updated', 'end_user.api_key_issued', 'end_user.deleted']);
       expectNoSecrets(messages, secrets);
     }
-    const [firstCreated] = tap.withKey(first.user.id);
+    const [firstCreated] = e2e.tap.withKey(first.user.id);
     expect(JSON.parse(firstCreated.value!).data.budget).toBeNull();
   });
 
   it('publishes one message per event: none twice, none missing, even for 20 users created at once', async () => {
-    const c = await client({ default_budget_usd: 2 });
+    const c = await e2e.client({ default_budget_usd: 2 });
     const users = await Promise.all(Array.from({ length: 20 }, () => c.createOk()));
     for (const user of users) {
-      const messages = await tap.waitForKey(user.id, 1);
+      const messages = await e2e.tap.waitForKey(user.id, 1);
       expectWellFormed(messages[0], user.id);
     }
-    const [{ unpublished }] = await db.query(
+    const [{ unpublished }] = await e2e.db.query(
       'SELECT count(*)::int AS unpublished FROM outbox WHERE message_key = ANY($1::text[]) AND published_at IS NULL',
       [users.map((user) => user.id)],
     );
     expect(unpublished).toBe(0);
     // Everything on the topic now has been read: a duplicate would be counted.
-    await tap.catchUp();
-    for (const user of users) expect(tap.withKey(user.id)).toHaveLength(1);
+    await e2e.tap.catchUp();
+    for (const user of users) expect(e2e.tap.withKey(user.id)).toHaveLength(1);
   });
 });

@@ -1,8 +1,5 @@
 import { ChildProcess } from 'node:child_process';
-import { DataSource } from 'typeorm';
-import { RunningApi, startApi } from '../support/api';
-import { PlatformClient } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { useE2eFixture } from '../support/fixtures';
 import { mapLimit, stopGracefully } from '../support/messaging';
 import { eventually, killHard, spawnApp } from '../support/worker';
 
@@ -14,31 +11,25 @@ const USERS = 200;
  * every effect single. The worker runs as its own OS process (the built app).
  */
 describe('worker killed mid-stream', () => {
-  let api: RunningApi;
-  let db: DataSource;
   const workers: ChildProcess[] = [];
-  beforeAll(async () => {
-    db = await openTestDataSource();
-    api = await startApi();
-  });
-  afterAll(async () => {
-    for (const worker of workers) await stopGracefully(worker);
-    await api?.close();
-    await db?.destroy();
+  const e2e = useE2eFixture({
+    beforeClose: async () => {
+      for (const worker of workers) await stopGracefully(worker);
+    },
   });
 
   const provisionedCount = async (platformId: string): Promise<number> => {
-    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM budgets WHERE platform_id = $1', [platformId]);
+    const [{ count }] = await e2e.db.query('SELECT count(*)::int AS count FROM budgets WHERE platform_id = $1', [platformId]);
     return count;
   };
 
   it(`provisions each of ${USERS} budgets exactly once across a SIGKILL and a restart`, async () => {
-    const c = new PlatformClient(api.server, await createTestPlatform(db, { default_budget_usd: 5 }));
+    const c = await e2e.client({ default_budget_usd: 5 });
     const users = await mapLimit(Array.from({ length: USERS }), 8, () => c.createOk());
     const ids = users.map((user) => user.id);
     // The whole backlog is on the topic before the worker starts.
     await eventually(async () => {
-      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM outbox WHERE message_key = ANY($1::text[]) AND published_at IS NULL', [ids]);
+      const [{ count }] = await e2e.db.query('SELECT count(*)::int AS count FROM outbox WHERE message_key = ANY($1::text[]) AND published_at IS NULL', [ids]);
       return count === 0 ? true : undefined;
     }, 30_000);
 
@@ -58,7 +49,7 @@ describe('worker killed mid-stream', () => {
     // The killed member holds its partitions until its session times out (30 s), then the new one resumes.
     await eventually(async () => ((await provisionedCount(c.platform.id)) === USERS ? true : undefined), 90_000, 250);
 
-    const perUser: Array<{ id: string; budgets: number; ledger: number; budget_ids: string[]; ledger_types: string[] }> = await db.query(
+    const perUser: Array<{ id: string; budgets: number; ledger: number; budget_ids: string[]; ledger_types: string[] }> = await e2e.db.query(
       `SELECT u.id,
               (SELECT count(*)::int FROM budgets b WHERE b.end_user_id = u.id) AS budgets,
               (SELECT count(*)::int FROM budget_ledger l WHERE l.end_user_id = u.id) AS ledger,
@@ -71,7 +62,7 @@ describe('worker killed mid-stream', () => {
     expect(wrong).toEqual([]);
     const announced = new Map(users.map((user) => [user.id, user.budget.id]));
     expect(perUser.filter((row) => row.budget_ids[0] !== announced.get(row.id) || row.ledger_types[0] !== 'opening')).toEqual([]);
-    const [{ inbox }] = await db.query(
+    const [{ inbox }] = await e2e.db.query(
       `SELECT count(*)::int AS inbox FROM processed_events p JOIN events e ON e.event_id = p.event_id
        WHERE e.stream_id = ANY($1::text[]) AND e.event_type = 'EndUserCreated'`,
       [ids.map((id) => `end_user-${id}`)],

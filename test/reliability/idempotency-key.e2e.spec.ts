@@ -1,21 +1,13 @@
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { bearer, RunningApi, startApi } from '../support/api';
+import { bearer, startApi } from '../support/api';
 import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
+import { useE2eFixture } from '../support/fixtures';
 
 describe('Idempotency-Key on mutating requests', () => {
-  let api: RunningApi;
-  let db: DataSource;
+  const e2e = useE2eFixture();
   let platform: TestPlatform;
-
   beforeAll(async () => {
-    api = await startApi();
-    db = await openTestDataSource();
-    platform = await createTestPlatform(db);
-  });
-  afterAll(async () => {
-    await api.close();
-    await db.destroy();
+    platform = await createTestPlatform(e2e.db);
   });
 
   const base = () => `/v1/platforms/${platform.id}/end-users`;
@@ -24,20 +16,20 @@ describe('Idempotency-Key on mutating requests', () => {
   it('replays the first create response, raw key included, and creates nothing more', async () => {
     const idempotencyKey = key();
     const body = { external_id: `idem-user-${Date.now()}`, metadata: { a: 1, b: 2 } };
-    const first = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(body);
+    const first = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(body);
     expect(first.status).toBe(201);
-    const again = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ metadata: { b: 2, a: 1 }, external_id: body.external_id });
+    const again = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ metadata: { b: 2, a: 1 }, external_id: body.external_id });
     expect(again.status).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
-    const [{ events }] = await db.query('SELECT count(*)::int AS events FROM events WHERE stream_id = $1', [`end_user-${first.body.id}`]);
+    const [{ events }] = await e2e.db.query('SELECT count(*)::int AS events FROM events WHERE stream_id = $1', [`end_user-${first.body.id}`]);
     expect(events).toBe(1);
   });
 
   it('refuses the same key with a different body with 422', async () => {
     const idempotencyKey = key();
-    await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: `a-${Date.now()}` }).expect(201);
-    const other = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: `b-${Date.now()}` });
+    await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: `a-${Date.now()}` }).expect(201);
+    const other = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: `b-${Date.now()}` });
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('idempotency_key_reused');
   });
@@ -48,8 +40,8 @@ describe('Idempotency-Key on mutating requests', () => {
     const fingerprintOf = (await import('../../apps/api/src/idempotency/request-fingerprint')).requestFingerprint;
     const path = base();
     const payload = { external_id: `flight-${Date.now()}` };
-    await db.query('INSERT INTO idempotency_keys (platform_id, key, fingerprint) VALUES ($1, $2, $3)', [platform.id, idempotencyKey, fingerprintOf('POST', path, payload)]);
-    const second = await request(api.server).post(path).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(payload);
+    await e2e.db.query('INSERT INTO idempotency_keys (platform_id, key, fingerprint) VALUES ($1, $2, $3)', [platform.id, idempotencyKey, fingerprintOf('POST', path, payload)]);
+    const second = await request(e2e.api.server).post(path).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(payload);
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe('conflict');
   });
@@ -58,39 +50,39 @@ describe('Idempotency-Key on mutating requests', () => {
     const idempotencyKey = key();
     const fingerprintOf = (await import('../../apps/api/src/idempotency/request-fingerprint')).requestFingerprint;
     const payload = { external_id: `orphan-${Date.now()}` };
-    await db.query("INSERT INTO idempotency_keys (platform_id, key, fingerprint, locked_at) VALUES ($1, $2, $3, now() - interval '5 minutes')", [
+    await e2e.db.query("INSERT INTO idempotency_keys (platform_id, key, fingerprint, locked_at) VALUES ($1, $2, $3, now() - interval '5 minutes')", [
       platform.id,
       idempotencyKey,
       fingerprintOf('POST', base(), payload),
     ]);
-    const retried = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(payload);
+    const retried = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(payload);
     expect(retried.status).toBe(201);
   });
 
   it('replays a 4xx too, and a DELETE replays its 204', async () => {
     const idempotencyKey = key();
-    const invalid = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: '' });
+    const invalid = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: '' });
     expect(invalid.status).toBe(400);
-    const replayed = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: '' });
+    const replayed = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: '' });
     expect(replayed.status).toBe(400);
     // The same error, answered under the replay's own request id.
     expect({ ...replayed.body.error, request_id: undefined }).toEqual({ ...invalid.body.error, request_id: undefined });
     expect(replayed.body.error.request_id).toBe(replayed.headers['x-request-id']);
 
-    const created = await request(api.server).post(base()).set(bearer(platform.key)).send({ external_id: `del-${Date.now()}` });
+    const created = await request(e2e.api.server).post(base()).set(bearer(platform.key)).send({ external_id: `del-${Date.now()}` });
     const deleteKey = key();
-    expect((await request(api.server).delete(`${base()}/${created.body.id}`).set(bearer(platform.key)).set('Idempotency-Key', deleteKey)).status).toBe(204);
-    const again = await request(api.server).delete(`${base()}/${created.body.id}`).set(bearer(platform.key)).set('Idempotency-Key', deleteKey);
+    expect((await request(e2e.api.server).delete(`${base()}/${created.body.id}`).set(bearer(platform.key)).set('Idempotency-Key', deleteKey)).status).toBe(204);
+    const again = await request(e2e.api.server).delete(`${base()}/${created.body.id}`).set(bearer(platform.key)).set('Idempotency-Key', deleteKey);
     expect(again.status).toBe(204);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    expect((await request(api.server).delete(`${base()}/${created.body.id}`).set(bearer(platform.key))).status).toBe(404);
+    expect((await request(e2e.api.server).delete(`${base()}/${created.body.id}`).set(bearer(platform.key))).status).toBe(404);
   });
 
   it('scopes keys to the platform', async () => {
-    const other = await createTestPlatform(db);
+    const other = await createTestPlatform(e2e.db);
     const idempotencyKey = key();
-    const mine = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: 'same-id' });
-    const theirs = await request(api.server).post(`/v1/platforms/${other.id}/end-users`).set(bearer(other.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: 'same-id' });
+    const mine = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: 'same-id' });
+    const theirs = await request(e2e.api.server).post(`/v1/platforms/${other.id}/end-users`).set(bearer(other.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: 'same-id' });
     expect([200, 201]).toContain(mine.status);
     expect(theirs.status).toBe(201);
     expect(theirs.body.platform_id).toBe(other.id);
@@ -98,7 +90,7 @@ describe('Idempotency-Key on mutating requests', () => {
   });
 
   it('refuses a malformed key with 400', async () => {
-    const res = await request(api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', 'x'.repeat(256)).send({ external_id: 'k' });
+    const res = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', 'x'.repeat(256)).send({ external_id: 'k' });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].field).toBe('Idempotency-Key');
   });
