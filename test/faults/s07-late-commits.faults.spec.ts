@@ -145,12 +145,13 @@ describe('S7 a transaction held open while later ones commit, and aborted transa
       const allEventIds = (await s.pool.query<{ event_id: string }>('SELECT event_id FROM events')).rows.map((row) => row.event_id);
       const followed = follower.compare(allEventIds);
       s.note('readAllFollower', followed);
+      s.note('readTwiceInBatches', followed.readTwice.map((id) => ({ id, batches: follower!.batches.get(id) })));
       expect(answered.map((op) => op.status)).toEqual(Array(HELD).fill(204));
       expect(late).toHaveLength(HELD);
       expect(late.every((row) => row.overtaken_by > 0)).toBe(true);
       expect(outboxGaps).toBeGreaterThan(0);
       expect(positionGaps).toBeGreaterThan(0);
-      expect(followed).toEqual({ eventsRead: allEventIds.length, distinct: allEventIds.length, missing: 0, unknown: 0 });
+      expect(followed).toEqual({ eventsRead: allEventIds.length, distinct: allEventIds.length, missing: 0, unknown: 0, readTwice: [] });
       expectClean(s, report);
     }));
 });
@@ -179,6 +180,8 @@ function patchTraffic(direct: Load, users: string[], concurrency: number): { sto
 /** Follows the whole event store with readAll from its checkpoint, as a projection or relay would. */
 class ReadAllFollower {
   private readonly seen = new Map<string, number>();
+  /** For each event, the checkpoints of the batches that returned it (evidence if one is read twice). */
+  readonly batches = new Map<string, string[]>();
   private checkpoint: AllStreamCheckpoint = START_OF_ALL;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -200,7 +203,10 @@ class ReadAllFollower {
 
   private async step(): Promise<number> {
     const { events, checkpoint } = await readAll(this.sql, this.checkpoint, 1_000);
-    for (const event of events) this.seen.set(event.eventId, (this.seen.get(event.eventId) ?? 0) + 1);
+    for (const event of events) {
+      this.seen.set(event.eventId, (this.seen.get(event.eventId) ?? 0) + 1);
+      this.batches.set(event.eventId, [...(this.batches.get(event.eventId) ?? []), `${this.checkpoint.transactionId}/${this.checkpoint.position}->${checkpoint.transactionId}/${checkpoint.position}`]);
+    }
     this.checkpoint = checkpoint;
     return events.length;
   }
@@ -210,10 +216,16 @@ class ReadAllFollower {
   }
 
   /** What it read against every event in the store: read once each, none missing, none unknown. */
-  compare(allEventIds: string[]): { eventsRead: number; distinct: number; missing: number; unknown: number } {
+  compare(allEventIds: string[]): { eventsRead: number; distinct: number; missing: number; unknown: number; readTwice: string[] } {
     const all = new Set(allEventIds);
     const eventsRead = [...this.seen.values()].reduce((sum, count) => sum + count, 0);
-    return { eventsRead, distinct: this.seen.size, missing: allEventIds.filter((id) => !this.seen.has(id)).length, unknown: [...this.seen.keys()].filter((id) => !all.has(id)).length };
+    return {
+      eventsRead,
+      distinct: this.seen.size,
+      missing: allEventIds.filter((id) => !this.seen.has(id)).length,
+      unknown: [...this.seen.keys()].filter((id) => !all.has(id)).length,
+      readTwice: [...this.seen.entries()].filter(([, count]) => count > 1).map(([id]) => id),
+    };
   }
 
   async stop(): Promise<void> {

@@ -125,17 +125,19 @@ export const START_OF_ALL: AllStreamCheckpoint = { transactionId: 0n, position: 
  * Within one stream, use stream_version for order.
  */
 export async function readAll(sql: Sql, after: AllStreamCheckpoint, limit: number): Promise<{ events: StoredEvent[]; checkpoint: AllStreamCheckpoint }> {
-  const rows = await sql.query<EventRow & { transaction_id: string }>(
-    `SELECT ${SELECT_COLUMNS}, transaction_id::text AS transaction_id FROM events
+  // The text form of the id gets a name of its own: an output column named transaction_id would be
+  // what ORDER BY sorts, as text ('1001' before '999'), and batches would overlap or skip.
+  const rows = await sql.query<EventRow & { transaction_id_text: string }>(
+    `SELECT ${SELECT_COLUMNS}, transaction_id::text AS transaction_id_text FROM events
      WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY transaction_id, global_position LIMIT $3`,
+     ORDER BY events.transaction_id, events.global_position LIMIT $3`,
     [after.transactionId.toString(), after.position.toString(), limit],
   );
   const last = rows[rows.length - 1];
   return {
     events: rows.map(toStoredEvent),
-    checkpoint: last ? { transactionId: BigInt(last.transaction_id), position: BigInt(last.global_position) } : after,
+    checkpoint: last ? { transactionId: BigInt(last.transaction_id_text), position: BigInt(last.global_position) } : after,
   };
 }
 
