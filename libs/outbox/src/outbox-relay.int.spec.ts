@@ -21,6 +21,38 @@ class UnreachableBroker implements MessagePublisher {
   async close(): Promise<void> {}
 }
 
+/**
+ * The real broker behind a turnstile: each publish waits until the test lets that many calls
+ * through, and a call the test picks fails instead, without reaching the broker.
+ */
+class SteppedBroker implements MessagePublisher {
+  readonly calls: OutgoingMessage[][] = [];
+  private allowed = 0;
+
+  constructor(
+    private readonly broker: MessagePublisher,
+    private readonly fails: (messages: OutgoingMessage[]) => boolean = () => false,
+  ) {}
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    const call = this.calls.push(messages);
+    while (call > this.allowed) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.fails(messages)) throw new Error('broker refused the batch (test double)');
+    await this.broker.publish(topic, messages);
+  }
+
+  allow(calls = Infinity): void {
+    this.allowed += calls;
+  }
+
+  /** The values of `key` in each call, in call order. */
+  valuesOf(key: string): string[][] {
+    return this.calls.map((messages) => messages.filter((message) => message.key === key).map((message) => message.value));
+  }
+
+  async close(): Promise<void> {}
+}
+
 class CollectingLogger implements RelayLogger {
   readonly lines: string[] = [];
   log(message: string): void {
@@ -97,6 +129,22 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
     }, 30_000);
 
   const payloadsOf = (key: string) => tap.withKey(key).map((message) => message.value);
+
+  /** Writes `count` rows for `key` in one transaction, valued `${prefix}-0`... in id order; returns their ids. */
+  async function enqueueMany(key: string, prefix: string, count: number): Promise<bigint[]> {
+    await db.query('BEGIN');
+    const ids: bigint[] = [];
+    for (let index = 0; index < count; index++) ids.push(await enqueue(db, key, `${prefix}-${index}`));
+    await db.query('COMMIT');
+    return ids;
+  }
+
+  async function publishedOf(ids: bigint[]): Promise<boolean[]> {
+    const { rows } = await db.query('SELECT published_at IS NOT NULL AS published FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id', [ids.map(String)]);
+    return rows.map((row) => row.published);
+  }
+
+  const numbered = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
 
   it('publishes a row whose transaction commits after later rows were already published: nothing is skipped', async () => {
     relay().start();
@@ -223,5 +271,96 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
       const [message] = await tap.waitForKey(key, 1);
       expect(message).toMatchObject({ key, value: `for-${key}`, headers: { event_type: 'test.polled', schema_version: '1' } });
     }
+  });
+
+  it('marks a batch while the next one is with the broker, and sends the next only after the previous was acknowledged', async () => {
+    const broker = new SteppedBroker(realPublisher());
+    relay(broker).start();
+    const key = randomUUID();
+    const ids = await enqueueMany(key, 'p', 35);
+    const idOf = (value: string) => ids[Number(value.slice(2))];
+    try {
+      broker.allow(1);
+      // A second call while the first was let through: the first was acknowledged, the second is held.
+      await eventually(async () => (broker.calls.length >= 2 ? true : undefined), 15_000);
+      const [first, second] = broker.valuesOf(key);
+      expect(first.length).toBeGreaterThan(0);
+      await eventually(async () => ((await publishedOf(first.map(idOf))).every(Boolean) ? true : undefined), 15_000);
+      expect(await publishedOf(second.map(idOf))).toEqual(second.map(() => false));
+      const rest = ids.filter((id) => !first.map(idOf).includes(id));
+      expect(await publishedOf(rest)).toEqual(rest.map(() => false));
+      expect(broker.calls).toHaveLength(2);
+    } finally {
+      broker.allow();
+    }
+    await allPublished(ids);
+    await tap.waitForKey(key, 35);
+    await tap.catchUp();
+    expect(broker.valuesOf(key).flat()).toEqual(numbered('p', 35));
+    expect(payloadsOf(key)).toEqual(numbered('p', 35));
+  });
+
+  it('marks nothing of a batch the broker refuses mid-drain, nor of the batch read after it, and retries from it in order', async () => {
+    let refusing = true;
+    const key = randomUUID();
+    const broker = new SteppedBroker(realPublisher(), (messages) => refusing && messages.some((message) => message.key === key && message.value === 'p-20'));
+    broker.allow();
+    relay(broker).start();
+    const ids = await enqueueMany(key, 'p', 50);
+
+    const refusedRow = ids[20];
+    await eventually(async () => ((await rowState(refusedRow)).attempts >= 2 ? true : undefined), 15_000);
+    const sent = broker.valuesOf(key);
+    const firstRefused = sent.findIndex((values) => values.includes('p-20'));
+    const refused = sent[firstRefused];
+    // Everything before the refused batch went out and was marked; from it on, nothing was marked.
+    const before = sent.slice(0, firstRefused).flat();
+    expect(before).toEqual(numbered('p', before.length));
+    expect(refused[0]).toBe(`p-${before.length}`);
+    expect(await publishedOf(ids.slice(0, before.length))).toEqual(ids.slice(0, before.length).map(() => true));
+    expect(await publishedOf(ids.slice(before.length))).toEqual(ids.slice(before.length).map(() => false));
+    // Every later call retried the same batch: nothing after it was sent while it was refused.
+    expect(sent.slice(firstRefused).every((values) => values[0] === refused[0])).toBe(true);
+    const afterRefused = ids.slice(before.length + refused.length);
+    expect(afterRefused.length).toBeGreaterThan(0);
+    expect((await db.query('SELECT count(*)::int AS count FROM outbox WHERE id = ANY($1::bigint[]) AND attempts > 0', [afterRefused.map(String)])).rows[0].count).toBe(0);
+    expect((await rowState(refusedRow)).last_error).toMatch(/broker refused the batch/);
+
+    refusing = false;
+    await allPublished(ids);
+    await tap.waitForKey(key, 50);
+    await tap.catchUp();
+    expect(payloadsOf(key)).toEqual(numbered('p', 50));
+  });
+
+  it('publishes a row that commits late with a lower id during a long backlog before the backlog is drained', async () => {
+    const broker = new SteppedBroker(realPublisher());
+    relay(broker).start();
+    const heldKey = randomUUID();
+    const laterKey = randomUUID();
+    const held = new Client({ connectionString: DATABASE_URL });
+    await held.connect();
+    try {
+      await held.query('BEGIN');
+      const heldId = await enqueue(held, heldKey, 'held');
+      // 40 full batches of rows with higher ids, committed while the held row is still open.
+      const laterIds = await enqueueMany(laterKey, 'later', 400);
+      broker.allow(3);
+      await eventually(async () => (broker.calls.length >= 4 ? true : undefined), 15_000);
+      await held.query('COMMIT');
+      broker.allow();
+      await allPublished([heldId, ...laterIds]);
+    } finally {
+      broker.allow();
+      await held.end();
+    }
+    const heldCall = broker.valuesOf(heldKey).findIndex((values) => values.includes('held'));
+    const lastLaterCall = broker.valuesOf(laterKey).findIndex((values) => values.includes('later-399'));
+    expect(heldCall).toBeGreaterThanOrEqual(3);
+    expect(heldCall).toBeLessThan(lastLaterCall - 5);
+    await tap.waitForKey(laterKey, 400);
+    await tap.catchUp();
+    expect(payloadsOf(heldKey)).toEqual(['held']);
+    expect(payloadsOf(laterKey)).toEqual(numbered('later', 400));
   });
 });

@@ -38,13 +38,15 @@ interface OutboxRow {
 const RELAY_LOCK_KEY = 7_240_118_301;
 const STANDBY_RETRY_MS = 1_000;
 const CLEANUP_EVERY_MS = 60_000;
+const BATCHES_PER_SCAN = 20;
 
 /**
  * Publishes outbox rows in id order and marks them published only after the broker acknowledged
  * them. One relay at a time holds a session advisory lock and does all of its work on that
  * session, so two relays never interleave a user's events; the others stand by. Rows are never
- * skipped: the relay reads "unpublished", not "after the last position", so a row whose
- * transaction commits late is simply picked up by a later batch.
+ * skipped: the relay reads "unpublished", and reads "after the last id in flight" only within a
+ * drain, which always starts again from the lowest unpublished id, so a row whose transaction
+ * commits late is simply picked up by a later drain.
  */
 export class OutboxRelay {
   private client: Client | null = null;
@@ -92,10 +94,10 @@ export class OutboxRelay {
           await this.sleep(STANDBY_RETRY_MS);
           continue;
         }
-        const published = await this.publishBatch(client);
+        const caughtUp = await this.drain(client);
         backoffMs = 0;
         await this.cleanupIfDue(client);
-        if (published < this.options.batchSize) await this.sleep(this.options.pollIntervalMs);
+        if (caughtUp) await this.sleep(this.options.pollIntervalMs);
       } catch (error) {
         this.stats.failedAttempts++;
         // A broker failure keeps the session (and leadership); anything else may have broken it.
@@ -107,25 +109,67 @@ export class OutboxRelay {
     }
   }
 
-  /** Returns how many rows were published. */
-  private async publishBatch(client: Client): Promise<number> {
-    const { rows } = await client.query<OutboxRow>(
-      'SELECT id, topic, message_key, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
-      [this.options.batchSize],
-    );
-    if (rows.length === 0) return 0;
-    const ids = rows.map((row) => row.id);
+  /**
+   * Publishes batches back to back until one is short, and returns whether it caught up. Batches go
+   * to the broker one at a time in id order (a key is never reordered); the database work overlaps
+   * them: the next batch (unpublished rows after the last id in flight) is read while this one is
+   * acknowledged, and this one is marked while the next is published. Each drain, and every
+   * BATCHES_PER_SCAN batches, starts again from the lowest unpublished id, so a row that commits
+   * late with a lower id is not left behind by a long backlog.
+   */
+  private async drain(client: Client): Promise<boolean> {
+    let batch = await this.read(client, '0');
+    // The statements in flight on the connection, each issued once the one before it settled.
+    let marking: Promise<void> = Promise.resolve();
+    let next: Promise<OutboxRow[]> | null = null;
     try {
-      for (const [topic, messages] of groupByTopic(rows)) await this.publisher.publish(topic, messages);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [ids, reason.slice(0, 1000)]);
-      throw new PublishFailed(`publishing ${rows.length} outbox rows failed: ${reason}`);
+      for (let scanned = 1; batch.length > 0; scanned++) {
+        const sent = batch;
+        const more = sent.length === this.options.batchSize && scanned < BATCHES_PER_SCAN && this.running;
+        next = more ? handled(settled(marking).then(() => this.read(client, sent[sent.length - 1].id))) : null;
+        try {
+          await this.publish(sent);
+        } catch (error) {
+          await settled(marking, next);
+          throw await this.recordFailure(client, sent, error);
+        }
+        await marking;
+        marking = handled(settled(next).then(() => this.mark(client, sent)));
+        if (!next) break;
+        batch = await next;
+      }
+      await marking;
+    } finally {
+      // Never leave a statement running on the connection for whoever uses (or closes) it next.
+      await settled(marking, next);
     }
-    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+    return batch.length < this.options.batchSize;
+  }
+
+  private async read(client: Client, afterId: string): Promise<OutboxRow[]> {
+    const { rows } = await client.query<OutboxRow>(
+      'SELECT id, topic, message_key, payload, headers FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2',
+      [afterId, this.options.batchSize],
+    );
+    return rows;
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
+    for (const [topic, messages] of groupByTopic(rows)) await this.publisher.publish(topic, messages);
+  }
+
+  /** Counts an attempt on every row of the batch the broker refused, and returns the error to throw. */
+  private async recordFailure(client: Client, rows: OutboxRow[], error: unknown): Promise<PublishFailed> {
+    const reason = error instanceof Error ? error.message : String(error);
+    await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [ids(rows), reason.slice(0, 1000)]);
+    return new PublishFailed(`publishing ${rows.length} outbox rows failed: ${reason}`);
+  }
+
+  /** Only for rows the broker has acknowledged. */
+  private async mark(client: Client, rows: OutboxRow[]): Promise<void> {
+    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids(rows)]);
     this.stats.published += rows.length;
     this.options.onPublished?.(rows.length);
-    return rows.length;
   }
 
   private async cleanupIfDue(client: Client): Promise<void> {
@@ -147,6 +191,9 @@ export class OutboxRelay {
       this.stats.leader = false;
       return null;
     }
+    // A mark lost in a crash only republishes rows the consumers already deduplicate: the relay's
+    // writes need not wait for the WAL flush.
+    await client.query('SET synchronous_commit = off');
     this.client = client;
     this.stats.leader = true;
     this.logger.log('outbox relay: publishing (holds the relay lock)');
@@ -183,6 +230,20 @@ export class OutboxRelay {
 }
 
 class PublishFailed extends Error {}
+
+/** A promise that may settle before anyone awaits it, without counting as an unhandled rejection. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function settled(...promises: (Promise<unknown> | null)[]): Promise<void> {
+  return Promise.allSettled(promises).then(() => undefined);
+}
+
+function ids(rows: OutboxRow[]): string[] {
+  return rows.map((row) => row.id);
+}
 
 function groupByTopic(rows: OutboxRow[]): Map<string, OutgoingMessage[]> {
   const byTopic = new Map<string, OutgoingMessage[]>();
