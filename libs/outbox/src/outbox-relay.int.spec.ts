@@ -363,4 +363,37 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
     expect(payloadsOf(heldKey)).toEqual(['held']);
     expect(payloadsOf(laterKey)).toEqual(numbered('later', 400));
   });
+
+  it("never sends a key's later row before its earlier one that committed late with a lower id, mid-drain", async () => {
+    const broker = new SteppedBroker(realPublisher());
+    relay(broker).start();
+    const key = randomUUID();
+    const backlogKey = randomUUID();
+    const first = new Client({ connectionString: DATABASE_URL });
+    const second = new Client({ connectionString: DATABASE_URL });
+    await Promise.all([first.connect(), second.connect()]);
+    try {
+      // Ids: the key's first row lowest, its second one among the backlog (about the 6th batch of
+      // 10), both held open while the relay works through the rows around them.
+      await first.query('BEGIN');
+      await enqueue(first, key, 'first');
+      const before = await enqueueMany(backlogKey, 'before', 55);
+      await second.query('BEGIN');
+      await enqueue(second, key, 'second');
+      const after = await enqueueMany(backlogKey, 'after', 100);
+      broker.allow(3);
+      await eventually(async () => (broker.calls.length >= 4 ? true : undefined), 15_000);
+      // In the key's order, as a user's events commit: the first, then the second.
+      await first.query('COMMIT');
+      await second.query('COMMIT');
+      broker.allow();
+      await allPublished([...before, ...after]);
+    } finally {
+      broker.allow();
+      await Promise.all([first.end(), second.end()]);
+    }
+    await tap.waitForKey(key, 2);
+    expect(broker.valuesOf(key).flat()).toEqual(['first', 'second']);
+    expect(payloadsOf(key)).toEqual(['first', 'second']);
+  });
 });

@@ -38,15 +38,13 @@ interface OutboxRow {
 const RELAY_LOCK_KEY = 7_240_118_301;
 const STANDBY_RETRY_MS = 1_000;
 const CLEANUP_EVERY_MS = 60_000;
-const BATCHES_PER_SCAN = 20;
 
 /**
  * Publishes outbox rows in id order and marks them published only after the broker acknowledged
  * them. One relay at a time holds a session advisory lock and does all of its work on that
  * session, so two relays never interleave a user's events; the others stand by. Rows are never
- * skipped: the relay reads "unpublished", and reads "after the last id in flight" only within a
- * drain, which always starts again from the lowest unpublished id, so a row whose transaction
- * commits late is simply picked up by a later drain.
+ * skipped: the relay always reads the lowest unpublished rows, not "after the last position", so a
+ * row whose transaction commits late is simply picked up by the next batch.
  */
 export class OutboxRelay {
   private client: Client | null = null;
@@ -112,21 +110,21 @@ export class OutboxRelay {
   /**
    * Publishes batches back to back until one is short, and returns whether it caught up. Batches go
    * to the broker one at a time in id order (a key is never reordered); the database work overlaps
-   * them: the next batch (unpublished rows after the last id in flight) is read while this one is
-   * acknowledged, and this one is marked while the next is published. Each drain, and every
-   * BATCHES_PER_SCAN batches, starts again from the lowest unpublished id, so a row that commits
-   * late with a lower id is not left behind by a long backlog.
+   * them: the next batch is read while this one is acknowledged, and this one is marked while the
+   * next is published. Every read starts from the lowest unpublished id and leaves out only the
+   * batch in flight: a row that commits late with a lower id goes out in the very next batch,
+   * before any later row of its key (which can only commit after it).
    */
   private async drain(client: Client): Promise<boolean> {
-    let batch = await this.read(client, '0');
+    let batch = await this.read(client, []);
     // The statements in flight on the connection, each issued once the one before it settled.
     let marking: Promise<void> = Promise.resolve();
     let next: Promise<OutboxRow[]> | null = null;
     try {
-      for (let scanned = 1; batch.length > 0; scanned++) {
+      while (batch.length > 0) {
         const sent = batch;
-        const more = sent.length === this.options.batchSize && scanned < BATCHES_PER_SCAN && this.running;
-        next = more ? handled(settled(marking).then(() => this.read(client, sent[sent.length - 1].id))) : null;
+        const more = sent.length === this.options.batchSize && this.running;
+        next = more ? handled(settled(marking).then(() => this.read(client, ids(sent)))) : null;
         try {
           await this.publish(sent);
         } catch (error) {
@@ -146,10 +144,11 @@ export class OutboxRelay {
     return batch.length < this.options.batchSize;
   }
 
-  private async read(client: Client, afterId: string): Promise<OutboxRow[]> {
+  /** The lowest unpublished rows, except those of the batch in flight (sent, not yet marked). */
+  private async read(client: Client, inFlight: string[]): Promise<OutboxRow[]> {
     const { rows } = await client.query<OutboxRow>(
-      'SELECT id, topic, message_key, payload, headers FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2',
-      [afterId, this.options.batchSize],
+      'SELECT id, topic, message_key, payload, headers FROM outbox WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[])) ORDER BY id LIMIT $2',
+      [inFlight, this.options.batchSize],
     );
     return rows;
   }

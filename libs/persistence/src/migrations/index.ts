@@ -7,6 +7,7 @@ import { ProjectionOperations1764300000005 } from './1764300000005-projection-op
 import { EndUserCounts1764300000006 } from './1764300000006-end-user-counts';
 import { IdempotencyKeys1764300000007 } from './1764300000007-idempotency-keys';
 import { IdempotencyAttempts1764300000010 } from './1764300000010-idempotency-attempts';
+import { OutboxAutovacuum1764300000011 } from './1764300000011-outbox-autovacuum';
 
 /** In order; a released migration is never edited, only followed by a new one. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   EndUserCounts1764300000006,
   IdempotencyKeys1764300000007,
   IdempotencyAttempts1764300000010,
+  OutboxAutovacuum1764300000011,
 ];
