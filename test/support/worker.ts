@@ -7,6 +7,8 @@ import path from 'node:path';
 import { EndUserEventsConsumer } from '../../apps/worker/src/consumers/end-user-events.consumer';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
+export { eventually } from './eventually';
+
 export interface RunningWorker {
   app: INestApplicationContext;
   consumer: EndUserEventsConsumer;
@@ -47,18 +49,3 @@ export async function killHard(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
-}

@@ -1,3 +1,4 @@
+import { isConnectionFailure } from '@app/persistence';
 import { HttpException } from '@nestjs/common';
 import { ApiError, ErrorCode } from './api-error';
 
@@ -24,19 +25,18 @@ export function registerErrorTranslator(translator: ErrorTranslator): void {
 }
 
 /**
- * Connection-level failures of PostgreSQL, and its deadlines (statement_timeout on the server, the
- * client's query_timeout when the server does not answer at all): the request may succeed once the
- * database is back.
+ * Connection-level failures of PostgreSQL, and its deadline (statement_timeout on the server): the
+ * request may succeed once the database is back. Broken connections and the client's query_timeout
+ * are persistence's isConnectionFailure.
  */
 const UNAVAILABLE_PG_CODES = new Set(['57P01', '57P02', '57P03', '57014', '53300', '08000', '08001', '08003', '08004', '08006']);
-const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   const candidate = (error as { driverError?: unknown })?.driverError ?? error;
   const code = (candidate as { code?: unknown })?.code;
-  if (typeof code === 'string' && (UNAVAILABLE_PG_CODES.has(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
+  if (isConnectionFailure(candidate) || (typeof code === 'string' && (UNAVAILABLE_PG_CODES.has(code) || code === 'ENOTFOUND'))) return true;
   const message = candidate instanceof Error ? candidate.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message);
+  return /timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }
 
 interface BodyParserError {

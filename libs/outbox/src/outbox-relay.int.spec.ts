@@ -144,6 +144,20 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
     return rows.map((row) => row.published);
   }
 
+  /** A connection of its own with a transaction open: what it writes commits when the test says. */
+  async function openTransaction(): Promise<Client> {
+    const client = new Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query('BEGIN');
+    return client;
+  }
+
+  /** Lets `calls` publishes through and waits until the next one is held at the broker. */
+  async function letThrough(broker: SteppedBroker, calls: number): Promise<void> {
+    broker.allow(calls);
+    await eventually(async () => (broker.calls.length > calls ? true : undefined), 15_000);
+  }
+
   const numbered = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
 
   it('publishes a row whose transaction commits after later rows were already published: nothing is skipped', async () => {
@@ -338,15 +352,12 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
     relay(broker).start();
     const heldKey = randomUUID();
     const laterKey = randomUUID();
-    const held = new Client({ connectionString: DATABASE_URL });
-    await held.connect();
+    const held = await openTransaction();
     try {
-      await held.query('BEGIN');
       const heldId = await enqueue(held, heldKey, 'held');
       // 40 full batches of rows with higher ids, committed while the held row is still open.
       const laterIds = await enqueueMany(laterKey, 'later', 400);
-      broker.allow(3);
-      await eventually(async () => (broker.calls.length >= 4 ? true : undefined), 15_000);
+      await letThrough(broker, 3);
       await held.query('COMMIT');
       broker.allow();
       await allPublished([heldId, ...laterIds]);
@@ -369,20 +380,15 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
     relay(broker).start();
     const key = randomUUID();
     const backlogKey = randomUUID();
-    const first = new Client({ connectionString: DATABASE_URL });
-    const second = new Client({ connectionString: DATABASE_URL });
-    await Promise.all([first.connect(), second.connect()]);
+    const [first, second] = await Promise.all([openTransaction(), openTransaction()]);
     try {
       // Ids: the key's first row lowest, its second one among the backlog (about the 6th batch of
       // 10), both held open while the relay works through the rows around them.
-      await first.query('BEGIN');
       await enqueue(first, key, 'first');
       const before = await enqueueMany(backlogKey, 'before', 55);
-      await second.query('BEGIN');
       await enqueue(second, key, 'second');
       const after = await enqueueMany(backlogKey, 'after', 100);
-      broker.allow(3);
-      await eventually(async () => (broker.calls.length >= 4 ? true : undefined), 15_000);
+      await letThrough(broker, 3);
       // In the key's order, as a user's events commit: the first, then the second.
       await first.query('COMMIT');
       await second.query('COMMIT');

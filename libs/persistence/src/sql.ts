@@ -60,7 +60,7 @@ const SOCKET_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE
 export function isConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && SOCKET_ERRORS.has(code)) return true;
-  return error instanceof Error && /^(Query read timeout|Connection terminated)/.test(error.message);
+  return error instanceof Error && /Query read timeout|Connection terminated/i.test(error.message);
 }
 
 export const UNIQUE_VIOLATION = '23505';

@@ -21,14 +21,11 @@ export async function inTransaction<T>(dataSource: DataSource, work: (sql: Sql) 
  */
 export function inUnitOfWork<T>(dataSource: DataSource, work: (sql: Sql) => Promise<T>): Promise<T> {
   if (ambientTransaction()) throw new Error('units of work do not nest');
-  const unit: { current?: AmbientTransaction } = {};
+  const onCommit: (() => void)[] = [];
   return inOwnTransaction(
     dataSource,
-    (sql) => {
-      unit.current = { sql, afterCommit: [], savepoints: 0 };
-      return ambientTransactions.run(unit.current, () => work(sql));
-    },
-    () => unit.current?.afterCommit.forEach((callback) => callback()),
+    (sql) => ambientTransactions.run({ sql, afterCommit: onCommit, savepoints: 0 }, () => work(sql)),
+    () => onCommit.forEach((callback) => callback()),
   );
 }
 

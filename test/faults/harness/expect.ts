@@ -1,5 +1,5 @@
 import type { CheckReport } from '../checker';
-import { sleep } from './env';
+import { eventually } from '../../support/eventually';
 import type { Scenario } from './scenario';
 
 /** Every scenario ends here: the checker found nothing, and no app process died unasked. */
@@ -13,20 +13,11 @@ export function expectClean(scenario: Scenario, report: CheckReport): void {
   }).toEqual({ drained: true, violations: [], losses: 0, duplicateEffects: 0, unexpectedExits: [] });
 }
 
-/** Polls `probe` until it returns something other than undefined. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (${String(lastError)})` : ''}`);
+/** Polls `probe` until it returns something other than undefined; a timeout names `what`. */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  return eventually(probe, timeoutMs, intervalMs).catch((error: Error) => {
+    throw new Error(`${what}: ${error.message}`);
+  });
 }
 
 export async function countOf(scenario: Scenario, sql: string, params: unknown[] = []): Promise<number> {

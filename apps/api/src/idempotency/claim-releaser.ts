@@ -29,26 +29,19 @@ export class ClaimReleaser {
   /** Frees what a failed attempt of this key left; fails while the database is unreachable. */
   async beforeClaim(platformId: string, key: string): Promise<void> {
     const attempt = this.unreleased.get(entryOf(platformId, key));
-    if (attempt === undefined) return;
-    await this.store.release(platformId, key, attempt);
-    this.forget(platformId, key, attempt);
+    if (attempt !== undefined) await this.release(platformId, key, attempt);
   }
 
-  private async tryRelease(platformId: string, key: string, attempt: string): Promise<boolean> {
-    try {
-      await this.store.release(platformId, key, attempt);
-      this.forget(platformId, key, attempt);
-      return true;
-    } catch {
-      return false;
-    }
+  private async release(platformId: string, key: string, attempt: string): Promise<void> {
+    await this.store.release(platformId, key, attempt);
+    this.forget(platformId, key, attempt);
   }
 
   private async retryUntilLeaseEnds(platformId: string, key: string, attempt: string): Promise<void> {
     const giveUpAt = Date.now() + LEASE_MS;
     for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, MAX_PAUSE_MS)) {
       if (this.unreleased.get(entryOf(platformId, key)) !== attempt) return; // released by beforeClaim
-      if (await this.tryRelease(platformId, key, attempt)) return;
+      if (await this.release(platformId, key, attempt).then(() => true, () => false)) return;
       if (Date.now() + pauseMs >= giveUpAt) return this.forget(platformId, key, attempt);
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
