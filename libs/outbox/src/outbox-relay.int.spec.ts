@@ -81,8 +81,11 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
   });
   beforeEach(async () => {
     // The relay lock is one per database: another relay on the test database (an API left running) would lead instead of ours.
+    // Relays of other databases (the one `npm run up` starts) hold a lock of their own and do not matter.
     await eventually(async () => {
-      const [{ count }] = (await db.query(`SELECT count(*)::int AS count FROM pg_stat_activity WHERE application_name = 'end-users-outbox-relay'`)).rows;
+      const [{ count }] = (
+        await db.query(`SELECT count(*)::int AS count FROM pg_stat_activity WHERE application_name = 'end-users-outbox-relay' AND datname = current_database()`)
+      ).rows;
       return count === 0 ? true : undefined;
     }, 20_000).catch(() => {
       throw new Error('another outbox relay is connected to the test database; stop it (an API process?) and run again');
