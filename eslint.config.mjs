@@ -2,14 +2,29 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const FRAMEWORKS = ['@nestjs/*', 'typeorm', 'pg', 'kafkajs', 'express', 'class-validator', 'class-transformer', '@app/persistence', '@app/event-store', '@app/outbox', '@app/kafka', '@app/http'];
+const FRAMEWORKS = [
+  '@nestjs/*',
+  'typeorm',
+  'pg',
+  'kafkajs',
+  'express',
+  'class-validator',
+  'class-transformer',
+  '@app/persistence',
+  '@app/event-store',
+  '@app/outbox',
+  '@app/kafka',
+  '@app/http',
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.cache/', '.run/', 'scripts/kafka/*.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', Buffer: 'readonly' },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
@@ -22,6 +37,11 @@ export default tseslint.config(
   {
     // The domain is pure: deciding and evolving know nothing of Nest, SQL, Kafka or HTTP.
     files: ['libs/end-users/**/*.ts', 'libs/budgets/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: FRAMEWORKS.map((group) => ({ group: [group], message: 'The domain libs import no framework or infrastructure.' })) }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: FRAMEWORKS.map((group) => ({ group: [group], message: 'The domain libs import no framework or infrastructure.' })) },
+      ],
+    },
   },
 );

@@ -25,7 +25,10 @@ function sampleConnections(ctx) {
     await client?.end().catch(() => undefined);
     const totals = {};
     for (const rows of samples) for (const row of rows) totals[`${row.state}/${row.wait}`] = (totals[`${row.state}/${row.wait}`] ?? 0) + row.n;
-    return { samples: samples.length, mean_connections: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, Math.round((v / Math.max(1, samples.length)) * 100) / 100])) };
+    return {
+      samples: samples.length,
+      mean_connections: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, Math.round((v / Math.max(1, samples.length)) * 100) / 100])),
+    };
   };
 }
 
@@ -57,8 +60,16 @@ const figure = {
       if (written < run.processed) throw new Error(`B1 baseline: ${run.processed} pgbench creates wrote only ${written} end users`);
       return run;
     });
-    log(`B1: API ${api.per_s.toFixed(0)}/s (p99 ${api.latency_ms.p99} ms), pgbench ${base.tps.toFixed(0)}/s (p99 ${base.latency_ms.p99} ms); API connections ${JSON.stringify(connections.mean_connections)}`);
-    return { B1: { value: api.per_s, baseline: base.tps, extra: { api, pgbench: base, api_connections: connections, create_statements: this.create.captured, pgbench_script: this.create.script } } };
+    log(
+      `B1: API ${api.per_s.toFixed(0)}/s (p99 ${api.latency_ms.p99} ms), pgbench ${base.tps.toFixed(0)}/s (p99 ${base.latency_ms.p99} ms); API connections ${JSON.stringify(connections.mean_connections)}`,
+    );
+    return {
+      B1: {
+        value: api.per_s,
+        baseline: base.tps,
+        extra: { api, pgbench: base, api_connections: connections, create_statements: this.create.captured, pgbench_script: this.create.script },
+      },
+    };
   },
   teardown(ctx) {
     const sorted = [...ctx.shared.b1Reps].sort((a, b) => a - b);

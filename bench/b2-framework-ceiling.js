@@ -27,7 +27,9 @@ const figure = {
     await load({ ...common, route: 'live', durationS: sizes.warmupS });
     const live = await load({ ...common, route: 'live', durationS: sizes.durationS });
     if (live.non2xx > 0 || live.errors > 0) throw new Error(`B2: ${live.non2xx} non-2xx, ${live.errors} errors`);
-    return { B2: { value: creates, baseline: live.per_s, extra: { creates_from: createRun ? 'this figure' : 'B1 of the same repetition', create: createRun, live } } };
+    return {
+      B2: { value: creates, baseline: live.per_s, extra: { creates_from: createRun ? 'this figure' : 'B1 of the same repetition', create: createRun, live } },
+    };
   },
 };
 

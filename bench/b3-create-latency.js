@@ -7,7 +7,15 @@ const { createScript, createsMax, waitQuiet, withAppsStopped } = require('./lib/
 const figure = {
   id: 'B3',
   title: 'create p99 latency at half the B1 maximum, open loop',
-  rows: [{ key: 'B3', label: 'create p99, open loop at B1/2', unit: 'ms', baselineLabel: 'pgbench -R same rate, p99', target: { valueMax: 20, text: 'p99 <= 20 ms' } }],
+  rows: [
+    {
+      key: 'B3',
+      label: 'create p99, open loop at B1/2',
+      unit: 'ms',
+      baselineLabel: 'pgbench -R same rate, p99',
+      target: { valueMax: 20, text: 'p99 <= 20 ms' },
+    },
+  ],
   async setup(ctx) {
     await ctx.startApps();
     this.rate = Math.max(1, Math.round((await createsMax(ctx)) / 2));

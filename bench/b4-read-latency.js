@@ -27,7 +27,8 @@ async function readScripts(ctx, platform, users) {
   for (const read of ROUTES) {
     const page = Math.min(read.page, Math.max(1, Math.floor(users / LIMIT)));
     const sample = (await ctx.query("SELECT md5($1::text || '-' || 7)::uuid::text AS id", [platform.id]))[0].id;
-    const path = read.route === 'get' ? `/v1/platforms/${platform.id}/end-users/${sample}` : `/v1/platforms/${platform.id}/end-users?page=${page}&limit=${LIMIT}`;
+    const path =
+      read.route === 'get' ? `/v1/platforms/${platform.id}/end-users/${sample}` : `/v1/platforms/${platform.id}/end-users?page=${page}&limit=${LIMIT}`;
     const captured = await captureStatements(ctx, 'api', async () => {
       const res = await fetch(`${ctx.apiBase}${path}`, { headers: { authorization: `Bearer ${platform.key}` } });
       if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
@@ -36,7 +37,10 @@ async function readScripts(ctx, platform, users) {
     const reads = captured.filter((statement) => !/platform_api_keys/.test(statement.text));
     scripts[read.key] = {
       page,
-      ...pgbenchOf(reads, [platform.id, key.id], { substitute: { [sample]: `md5(:pid::text || '-' || :n::text)::uuid` }, prelude: [`\\set n random(1, ${users})`] }),
+      ...pgbenchOf(reads, [platform.id, key.id], {
+        substitute: { [sample]: `md5(:pid::text || '-' || :n::text)::uuid` },
+        prelude: [`\\set n random(1, ${users})`],
+      }),
       captured: reads.map((statement) => statement.text),
       reads,
     };
@@ -61,8 +65,20 @@ const figure = {
   title: 'read p99 on a platform of seeded end users (closed loop, c=SIZES.readConcurrency)',
   rows: [
     { key: 'B4.get', label: 'GET by id p99', unit: 'ms', baselineLabel: 'pgbench same SELECT, p99', target: { valueMax: 15, text: 'p99 <= 15 ms' } },
-    { key: 'B4.list1', label: 'list page 1 (limit 100) p99', unit: 'ms', baselineLabel: 'pgbench page + total, p99', target: { valueMax: 15, text: 'p99 <= 15 ms' } },
-    { key: 'B4.list500', label: 'list page 500 (limit 100) p99', unit: 'ms', baselineLabel: 'pgbench page + total, p99', target: { valueMax: 15, text: 'p99 <= 15 ms' } },
+    {
+      key: 'B4.list1',
+      label: 'list page 1 (limit 100) p99',
+      unit: 'ms',
+      baselineLabel: 'pgbench page + total, p99',
+      target: { valueMax: 15, text: 'p99 <= 15 ms' },
+    },
+    {
+      key: 'B4.list500',
+      label: 'list page 500 (limit 100) p99',
+      unit: 'ms',
+      baselineLabel: 'pgbench page + total, p99',
+      target: { valueMax: 15, text: 'p99 <= 15 ms' },
+    },
   ],
   async setup(ctx) {
     if (!ctx.shared.seeded) await seedDatabase(ctx, ctx.sizes.seedUsers);
@@ -75,7 +91,11 @@ const figure = {
     await ctx.startApi();
     this.scripts = await readScripts(ctx, ctx.shared.seeded.platform, ctx.shared.seeded.users);
     await ctx.stopWorker();
-    log(`B4: ${ctx.shared.seeded.users} users on platform ${ctx.platform.id}; reads: ${Object.entries(this.scripts).map(([k, v]) => `${k} ${v.statements} statement(s)`).join(', ')}`);
+    log(
+      `B4: ${ctx.shared.seeded.users} users on platform ${ctx.platform.id}; reads: ${Object.entries(this.scripts)
+        .map(([k, v]) => `${k} ${v.statements} statement(s)`)
+        .join(', ')}`,
+    );
   },
   async rep(ctx) {
     const { sizes } = ctx;
@@ -83,7 +103,17 @@ const figure = {
     const result = {};
     for (const read of ROUTES) {
       const { page, script, vars, captured } = this.scripts[read.key];
-      const spec = { kind: 'closed', base: ctx.apiBase, route: read.route, platformId: platform.id, key: platform.key, users, page, limit: LIMIT, connections: sizes.readConcurrency };
+      const spec = {
+        kind: 'closed',
+        base: ctx.apiBase,
+        route: read.route,
+        platformId: platform.id,
+        key: platform.key,
+        users,
+        page,
+        limit: LIMIT,
+        connections: sizes.readConcurrency,
+      };
       await load({ ...spec, durationS: sizes.warmupS });
       const api = await load({ ...spec, durationS: sizes.readDurationS });
       if (api.non2xx > 0 || api.errors > 0) throw new Error(`${read.key}: ${api.non2xx} non-2xx, ${api.errors} errors`);

@@ -9,7 +9,13 @@ const figure = {
   title: 'POST -> budget row readable, at half the B1 maximum',
   rows: [
     { key: 'B5.p50', label: 'POST->budget lag p50 at B1/2', unit: 'ms', baselineLabel: 'raw kafkajs produce->consume p50', target: { text: '(reported)' } },
-    { key: 'B5.p99', label: 'POST->budget lag p99 at B1/2', unit: 'ms', baselineLabel: 'raw kafkajs produce->consume p99', target: { valueMax: 100, text: 'p99 <= 100 ms' } },
+    {
+      key: 'B5.p99',
+      label: 'POST->budget lag p99 at B1/2',
+      unit: 'ms',
+      baselineLabel: 'raw kafkajs produce->consume p99',
+      target: { valueMax: 100, text: 'p99 <= 100 ms' },
+    },
   ],
   async setup(ctx) {
     await ctx.startApps();
@@ -20,7 +26,15 @@ const figure = {
     const { sizes } = ctx;
     const platform = await ctx.ensurePlatform();
     const probeEvery = Math.max(1, Math.round(this.rate / sizes.lagProbesPerS));
-    const spec = { kind: 'open', base: ctx.apiBase, route: 'create', platformId: platform.id, key: platform.key, rate: this.rate, databaseUrl: ctx.databaseUrl };
+    const spec = {
+      kind: 'open',
+      base: ctx.apiBase,
+      route: 'create',
+      platformId: platform.id,
+      key: platform.key,
+      rate: this.rate,
+      databaseUrl: ctx.databaseUrl,
+    };
     await waitQuiet(ctx);
     await load({ ...spec, durationS: sizes.warmupS });
     await waitQuiet(ctx);

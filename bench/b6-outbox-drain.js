@@ -10,7 +10,15 @@ const { drainAndConsume, rawProduce } = require('./lib/system');
 const figure = {
   id: 'B6',
   title: 'outbox drain rate after a backlog built with the broker stopped',
-  rows: [{ key: 'B6', label: 'outbox drain, events/s', unit: '/s', baselineLabel: 'raw kafkajs producer, same messages & settings', target: { ratioMin: 0.5, text: 'ratio >= 0.5' } }],
+  rows: [
+    {
+      key: 'B6',
+      label: 'outbox drain, events/s',
+      unit: '/s',
+      baselineLabel: 'raw kafkajs producer, same messages & settings',
+      target: { ratioMin: 0.5, text: 'ratio >= 0.5' },
+    },
+  ],
   async setup(ctx) {
     await ctx.startApps();
     ctx.shared.b8FromB6 = [];

@@ -23,7 +23,9 @@ const figure = {
     const rebuild = rebuildEndUsers(ctx);
     const copyS = await orderedCopyScan(ctx);
     const events = ctx.shared.seeded.events;
-    log(`B7: rebuild ${rebuild.eventsApplied} events, bulk ${rebuild.bulkSeconds.toFixed(1)} s, wall ${rebuild.wall_s.toFixed(1)} s; COPY ${copyS.toFixed(1)} s`);
+    log(
+      `B7: rebuild ${rebuild.eventsApplied} events, bulk ${rebuild.bulkSeconds.toFixed(1)} s, wall ${rebuild.wall_s.toFixed(1)} s; COPY ${copyS.toFixed(1)} s`,
+    );
     ctx.shared.rebuilt = true;
     return {
       B7: {

@@ -10,7 +10,15 @@ const WORKER_CONCURRENCY = workerConcurrency();
 const figure = {
   id: 'B8',
   title: 'worker throughput on a pre-filled topic of create events',
-  rows: [{ key: 'B8', label: 'worker, events/s', unit: '/s', baselineLabel: `pgbench worker tx, c=${WORKER_CONCURRENCY}`, target: { ratioMin: 0.6, text: 'ratio >= 0.6' } }],
+  rows: [
+    {
+      key: 'B8',
+      label: 'worker, events/s',
+      unit: '/s',
+      baselineLabel: `pgbench worker tx, c=${WORKER_CONCURRENCY}`,
+      target: { ratioMin: 0.6, text: 'ratio >= 0.6' },
+    },
+  ],
   async setup(ctx) {
     await ctx.startApps();
   },
@@ -18,14 +26,38 @@ const figure = {
     const pass = ctx.shared.b8FromB6?.[index] ?? (await drainAndConsume(ctx, { withBrokerStopped: false }));
     const worker = await workerScript(ctx);
     const base = await withAppsStopped(ctx, async () => {
-      await pgbench(ctx, { script: worker.script, vars: worker.vars, clients: WORKER_CONCURRENCY, threads: Math.min(2, WORKER_CONCURRENCY), durationS: ctx.sizes.warmupS });
+      await pgbench(ctx, {
+        script: worker.script,
+        vars: worker.vars,
+        clients: WORKER_CONCURRENCY,
+        threads: Math.min(2, WORKER_CONCURRENCY),
+        durationS: ctx.sizes.warmupS,
+      });
       const before = await countRows(ctx, 'budgets');
-      const run = await pgbench(ctx, { script: worker.script, vars: worker.vars, clients: WORKER_CONCURRENCY, threads: Math.min(2, WORKER_CONCURRENCY), durationS: ctx.sizes.durationS });
+      const run = await pgbench(ctx, {
+        script: worker.script,
+        vars: worker.vars,
+        clients: WORKER_CONCURRENCY,
+        threads: Math.min(2, WORKER_CONCURRENCY),
+        durationS: ctx.sizes.durationS,
+      });
       const written = (await countRows(ctx, 'budgets')) - before;
       if (written < run.processed) throw new Error(`B8 baseline: ${run.processed} pgbench transactions wrote only ${written} budgets`);
       return run;
     });
-    return { B8: { value: pass.worker.per_s, baseline: base.tps, extra: { worker_statements: worker.captured, pgbench_script: worker.script, topic_filled_by: ctx.shared.b8FromB6?.[index] ? 'B6 of the same repetition' : 'this figure', pass, pgbench: base } } };
+    return {
+      B8: {
+        value: pass.worker.per_s,
+        baseline: base.tps,
+        extra: {
+          worker_statements: worker.captured,
+          pgbench_script: worker.script,
+          topic_filled_by: ctx.shared.b8FromB6?.[index] ? 'B6 of the same repetition' : 'this figure',
+          pass,
+          pgbench: base,
+        },
+      },
+    };
   },
 };
 

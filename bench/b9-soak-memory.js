@@ -12,8 +12,22 @@ const figure = {
   id: 'B9',
   title: 'RSS growth of API and worker over a soak at half the B1 maximum',
   rows: [
-    { key: 'B9.api', label: 'API RSS growth over the soak', unit: '%', baselineUnit: 'MiB', baselineLabel: 'API RSS after warm-up', target: { valueMax: 10, text: 'growth <= 10 %' } },
-    { key: 'B9.worker', label: 'worker RSS growth over the soak', unit: '%', baselineUnit: 'MiB', baselineLabel: 'worker RSS after warm-up', target: { valueMax: 10, text: 'growth <= 10 %' } },
+    {
+      key: 'B9.api',
+      label: 'API RSS growth over the soak',
+      unit: '%',
+      baselineUnit: 'MiB',
+      baselineLabel: 'API RSS after warm-up',
+      target: { valueMax: 10, text: 'growth <= 10 %' },
+    },
+    {
+      key: 'B9.worker',
+      label: 'worker RSS growth over the soak',
+      unit: '%',
+      baselineUnit: 'MiB',
+      baselineLabel: 'worker RSS after warm-up',
+      target: { valueMax: 10, text: 'growth <= 10 %' },
+    },
   ],
   reps: (ctx) => ctx.sizes.b9Reps,
   async setup(ctx) {
@@ -51,7 +65,17 @@ const figure = {
     const growth = (key) => ((mean(end.map((s) => s[key])) - mean(after.map((s) => s[key]))) / mean(after.map((s) => s[key]))) * 100;
     const lag = await waitQuiet(ctx).then(() => 'caught up');
     return {
-      'B9.api': { value: growth('api'), baseline: mib(mean(after.map((s) => s.api))), extra: { rate: this.rate, window_s: window, run, worker_after_soak: lag, samples: samples.map((s) => ({ t: s.t, api_mib: Math.round(mib(s.api)), worker_mib: Math.round(mib(s.worker)) })) } },
+      'B9.api': {
+        value: growth('api'),
+        baseline: mib(mean(after.map((s) => s.api))),
+        extra: {
+          rate: this.rate,
+          window_s: window,
+          run,
+          worker_after_soak: lag,
+          samples: samples.map((s) => ({ t: s.t, api_mib: Math.round(mib(s.api)), worker_mib: Math.round(mib(s.worker)) })),
+        },
+      },
       'B9.worker': { value: growth('worker'), baseline: mib(mean(after.map((s) => s.worker))), extra: { end_mib: mib(mean(end.map((s) => s.worker))) } },
     };
   },

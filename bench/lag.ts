@@ -46,7 +46,10 @@ function script(file: string): void {
 }
 
 function app(name: 'api' | 'worker', extra: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${name}/src/main.js`)], { env: { ...env, ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${name}/src/main.js`)], {
+    env: { ...env, ...extra },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return child;
 }
 
@@ -75,10 +78,14 @@ async function prepare(): Promise<{ platformId: string; key: string }> {
   await admin.end();
   execFileSync(process.execPath, ['dist/libs/persistence/src/cli/migrate.js'], { cwd: ROOT, env, stdio: 'ignore' });
   execFileSync(process.execPath, ['scripts/kafka/ensure-topics.js'], { cwd: ROOT, env, stdio: 'ignore' });
-  const out = execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'platforms', 'create', '--name', `bench ${new Date().toISOString()}`, '--default-budget-usd', '10'], {
-    cwd: ROOT,
-    env,
-  }).toString();
+  const out = execFileSync(
+    process.execPath,
+    ['dist/apps/cli/src/main.js', 'platforms', 'create', '--name', `bench ${new Date().toISOString()}`, '--default-budget-usd', '10'],
+    {
+      cwd: ROOT,
+      env,
+    },
+  ).toString();
   const printed = JSON.parse(out.slice(out.indexOf('{')));
   return { platformId: printed.platform.id, key: printed.api_key.raw_key };
 }
@@ -150,12 +157,22 @@ async function main(): Promise<void> {
     const relayFirstMs = await until(async () => ((await count(unpublishedSql)) < held ? performance.now() - restartStarted : undefined), 600_000, 20);
     const relayDrainedMs = await until(async () => ((await count(unpublishedSql)) === 0 ? performance.now() - restartStarted : undefined), 600_000, 50);
     const firstBudgetMs = await until(async () => ((await count(budgetsSql)) > budgetsBefore ? performance.now() - restartStarted : undefined), 600_000, 50);
-    const workerDrainedMs = await until(async () => ((await count(budgetsSql)) >= budgetsBefore + BACKLOG ? performance.now() - restartStarted : undefined), 600_000, 50);
+    const workerDrainedMs = await until(
+      async () => ((await count(budgetsSql)) >= budgetsBefore + BACKLOG ? performance.now() - restartStarted : undefined),
+      600_000,
+      50,
+    );
 
     const result = {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
-      lag_post_to_budget_ms: { samples: lags.length, median: round(quantile(lags, 0.5)), p99: round(quantile(lags, 0.99)), max: round(lags[lags.length - 1]), min: round(lags[0]) },
+      lag_post_to_budget_ms: {
+        samples: lags.length,
+        median: round(quantile(lags, 0.5)),
+        p99: round(quantile(lags, 0.99)),
+        max: round(lags[lags.length - 1]),
+        min: round(lags[0]),
+      },
       post_latency_ms: { median: round(quantile(posts, 0.5)), p99: round(quantile(posts, 0.99)) },
       backlog: {
         events: BACKLOG,

@@ -27,7 +27,14 @@ function cpuSnapshot(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const switches = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)[1]);
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { at: process.hrtime.bigint(), onCpuNs, runQueueNs, voluntary: switches('voluntary_ctxt_switches'), involuntary: switches('nonvoluntary_ctxt_switches'), cpu };
+  return {
+    at: process.hrtime.bigint(),
+    onCpuNs,
+    runQueueNs,
+    voluntary: switches('voluntary_ctxt_switches'),
+    involuntary: switches('nonvoluntary_ctxt_switches'),
+    cpu,
+  };
 }
 
 function cpuWindow(before, after) {
@@ -54,7 +61,8 @@ function summarize(file) {
   const byPackage = new Map();
   for (const [id, us] of selfUs) {
     const frame = byId.get(id).callFrame;
-    const fn = `${frame.functionName || '(anonymous)'} ${frame.url ? `${path.relative(ROOT, frame.url.replace('file://', ''))}:${frame.lineNumber + 1}` : ''}`.trim();
+    const fn =
+      `${frame.functionName || '(anonymous)'} ${frame.url ? `${path.relative(ROOT, frame.url.replace('file://', ''))}:${frame.lineNumber + 1}` : ''}`.trim();
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     byPackage.set(where(frame), (byPackage.get(where(frame)) ?? 0) + us);
   }
@@ -72,7 +80,11 @@ function summarize(file) {
     }
     byCaller.set(owner, (byCaller.get(owner) ?? 0) + us);
   }
-  const top = (map, n) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, ms: Math.round(us / 1000), pct: Math.round((us / totalUs) * 1000) / 10 }));
+  const top = (map, n) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, ms: Math.round(us / 1000), pct: Math.round((us / totalUs) * 1000) / 10 }));
   return { total_ms: Math.round(totalUs / 1000), packages: top(byPackage, 25), callers: top(byCaller, 25), functions: top(byFunction, 40) };
 }
 
@@ -100,7 +112,11 @@ async function profileWorker(ctx, dir) {
   await ctx.startApps();
   const pass = await drainAndConsume(ctx, { withBrokerStopped: false });
   await ctx.stopWorker();
-  const file = fs.readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).sort().pop();
+  const file = fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .sort()
+    .pop();
   const summary = { worker_per_s: pass.worker.per_s, pass, profile: path.relative(ROOT, path.join(dir, file)), ...summarize(path.join(dir, file)) };
   process.stdout.write(`worker events/s during the profile: ${pass.worker.per_s.toFixed(0)}\n`);
   report(summary, save(summary, 'profile-worker'));
@@ -128,7 +144,13 @@ async function main() {
     await ctx.stopApps();
     const file = fs.readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no profile written in ${dir}`);
-    const summary = { creates_per_s: run.per_s, latency_ms: run.latency_ms, cpu, profile: path.relative(ROOT, path.join(dir, file)), ...summarize(path.join(dir, file)) };
+    const summary = {
+      creates_per_s: run.per_s,
+      latency_ms: run.latency_ms,
+      cpu,
+      profile: path.relative(ROOT, path.join(dir, file)),
+      ...summarize(path.join(dir, file)),
+    };
     process.stdout.write(`creates/s during the profile: ${run.per_s.toFixed(0)}\n`);
     report(summary, save(summary, 'profile-api'));
   } finally {

@@ -9,7 +9,17 @@ const path = require('node:path');
 const { runFigures, SMOKE, ROOT } = require('./lib/harness');
 
 process.env.BENCH_COMMAND ??= `node ${path.relative(ROOT, __filename)}${SMOKE ? ' --smoke' : ''}`;
-const order = ['b6-outbox-drain', 'b8-worker-throughput', 'b1-create-throughput', 'b2-framework-ceiling', 'b3-create-latency', 'b5-budget-lag', 'b9-soak-memory', 'b7-projection-rebuild', 'b4-read-latency'];
+const order = [
+  'b6-outbox-drain',
+  'b8-worker-throughput',
+  'b1-create-throughput',
+  'b2-framework-ceiling',
+  'b3-create-latency',
+  'b5-budget-lag',
+  'b9-soak-memory',
+  'b7-projection-rebuild',
+  'b4-read-latency',
+];
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((id) => id.trim().toUpperCase()) : null;
 const figures = order.map((name) => require(`./${name}`)).filter((figure) => !only || only.includes(figure.id));
 runFigures(figures).finally(() => process.exit());

@@ -19,8 +19,40 @@ const SMOKE = process.env.BENCH_MODE === 'smoke' || process.argv.includes('--smo
 
 /** Every size and duration of a run; the smoke run is the same code in seconds. */
 const SIZES = SMOKE
-  ? { reps: 1, warmupS: 1, durationS: 2, latencyDurationS: 3, readDurationS: 2, concurrency: 32, readConcurrency: 4, seedUsers: 2000, backlog: 1000, soakWarmupS: 3, soakS: 10, rssEveryS: 1, lagProbesPerS: 10, rebuildReps: 1, b9Reps: 1 }
-  : { reps: 3, warmupS: 5, durationS: 20, latencyDurationS: 20, readDurationS: 15, concurrency: 32, readConcurrency: 4, seedUsers: 1_000_000, backlog: 100_000, soakWarmupS: 60, soakS: 300, rssEveryS: 5, lagProbesPerS: 10, rebuildReps: 3, b9Reps: 1 };
+  ? {
+      reps: 1,
+      warmupS: 1,
+      durationS: 2,
+      latencyDurationS: 3,
+      readDurationS: 2,
+      concurrency: 32,
+      readConcurrency: 4,
+      seedUsers: 2000,
+      backlog: 1000,
+      soakWarmupS: 3,
+      soakS: 10,
+      rssEveryS: 1,
+      lagProbesPerS: 10,
+      rebuildReps: 1,
+      b9Reps: 1,
+    }
+  : {
+      reps: 3,
+      warmupS: 5,
+      durationS: 20,
+      latencyDurationS: 20,
+      readDurationS: 15,
+      concurrency: 32,
+      readConcurrency: 4,
+      seedUsers: 1_000_000,
+      backlog: 100_000,
+      soakWarmupS: 60,
+      soakS: 300,
+      rssEveryS: 5,
+      lagProbesPerS: 10,
+      rebuildReps: 3,
+      b9Reps: 1,
+    };
 for (const key of Object.keys(SIZES)) {
   const fromEnv = process.env[`BENCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
   if (fromEnv !== undefined && fromEnv !== '') SIZES[key] = Number(fromEnv);
@@ -63,7 +95,8 @@ const median = (values) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const round = (value, digits = 1) => (value === null || value === undefined || !Number.isFinite(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits);
+const round = (value, digits = 1) =>
+  value === null || value === undefined || !Number.isFinite(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits;
 
 // ---------------------------------------------------------------- processes
 
@@ -121,11 +154,19 @@ function stopBroker() {
   runScript('scripts/kafka/stop.sh', brokerEnv());
 }
 function ensureTopic(topic) {
-  execFileSync(process.execPath, ['scripts/kafka/ensure-topics.js'], { cwd: ROOT, env: { ...process.env, ...brokerEnv(), KAFKA_TOPIC: topic }, stdio: 'ignore' });
+  execFileSync(process.execPath, ['scripts/kafka/ensure-topics.js'], {
+    cwd: ROOT,
+    env: { ...process.env, ...brokerEnv(), KAFKA_TOPIC: topic },
+    stdio: 'ignore',
+  });
 }
 
 function cli(args, env) {
-  const out = execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }).toString();
+  const out = execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString();
   return JSON.parse(out.slice(out.indexOf('{')));
 }
 
@@ -419,7 +460,9 @@ async function runFigure(ctx, figure, reps = figure.reps?.(ctx) ?? ctx.sizes.rep
   for (let index = 0; index < reps; index++) {
     const result = await figure.rep(ctx, index);
     repetitions.push(result);
-    const summary = figure.rows.map((row) => `${row.key} ${round(result[row.key]?.value, 2)} ${row.unit} (baseline ${round(result[row.key]?.baseline, 2)})`).join('; ');
+    const summary = figure.rows
+      .map((row) => `${row.key} ${round(result[row.key]?.value, 2)} ${row.unit} (baseline ${round(result[row.key]?.baseline, 2)})`)
+      .join('; ');
     log(`${figure.id} rep ${index + 1}/${reps}: ${summary}`);
   }
   if (figure.teardown) await figure.teardown(ctx);
@@ -487,7 +530,12 @@ async function writeResults(ctx, extra = {}) {
   const machine = await ctx.machine().catch((error) => ({ error: String(error) }));
   const result = {
     mode: ctx.smoke ? 'smoke' : 'full',
-    command: process.env.BENCH_COMMAND ?? `node ${process.argv.slice(1).map((a) => path.relative(ROOT, a) || a).join(' ')}`,
+    command:
+      process.env.BENCH_COMMAND ??
+      `node ${process.argv
+        .slice(1)
+        .map((a) => path.relative(ROOT, a) || a)
+        .join(' ')}`,
     started_at: ctx.started.toISOString(),
     finished_at: new Date().toISOString(),
     machine,
@@ -499,7 +547,9 @@ async function writeResults(ctx, extra = {}) {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${ctx.smoke ? 'smoke-' : ''}${ctx.started.toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`\n${tableLines(ctx).join('\n')}\n\nmachine: ${machine.cores} cores, node ${machine.node}, ${String(machine.postgres).split(' on ')[0]}, kafka ${machine.kafka}\n`);
+  process.stdout.write(
+    `\n${tableLines(ctx).join('\n')}\n\nmachine: ${machine.cores} cores, node ${machine.node}, ${String(machine.postgres).split(' on ')[0]}, kafka ${machine.kafka}\n`,
+  );
   process.stdout.write(`load average (1 min): ${ctx.loadAverages.map((l) => `${l.label} ${l.one}`).join(', ')}\nresults: ${path.relative(ROOT, file)}\n`);
   return file;
 }
@@ -524,7 +574,8 @@ async function runFigures(figures) {
         log(`could not stop the bench broker: ${error}`);
       }
     }
-    if (ctx.figures.length > 0 || failure) await writeResults(ctx, failure ? { error: String(failure) } : {}).catch((error) => log(`could not write results: ${error}`));
+    if (ctx.figures.length > 0 || failure)
+      await writeResults(ctx, failure ? { error: String(failure) } : {}).catch((error) => log(`could not write results: ${error}`));
   }
   if (failure) process.exitCode = 1;
   return ctx;
@@ -543,4 +594,24 @@ function mainFor(figures, module) {
   }
 }
 
-module.exports = { ROOT, SMOKE, SIZES, Context, App, runFigure, runFigures, mainFor, writeResults, startBroker, stopBroker, ensureTopic, cli, log, sleep, quantile, median, round, dbUrl };
+module.exports = {
+  ROOT,
+  SMOKE,
+  SIZES,
+  Context,
+  App,
+  runFigure,
+  runFigures,
+  mainFor,
+  writeResults,
+  startBroker,
+  stopBroker,
+  ensureTopic,
+  cli,
+  log,
+  sleep,
+  quantile,
+  median,
+  round,
+  dbUrl,
+};

@@ -25,7 +25,13 @@ function quantile(sorted, q) {
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const r = (v) => (v === null ? null : Math.round(v * 100) / 100);
-  return { count: sorted.length, p50: r(quantile(sorted, 0.5)), p90: r(quantile(sorted, 0.9)), p99: r(quantile(sorted, 0.99)), max: r(sorted[sorted.length - 1] ?? null) };
+  return {
+    count: sorted.length,
+    p50: r(quantile(sorted, 0.5)),
+    p90: r(quantile(sorted, 0.9)),
+    p99: r(quantile(sorted, 0.99)),
+    max: r(sorted[sorted.length - 1] ?? null),
+  };
 }
 
 /** The id the deterministic seed gives user n of a platform: md5(platform || '-' || n)::uuid. */
@@ -44,7 +50,8 @@ function createBody() {
 function requestFor(spec) {
   if (spec.route === 'create') return { method: 'POST', path: `/v1/platforms/${spec.platformId}/end-users`, body: createBody };
   if (spec.route === 'live') return { method: 'GET', path: '/health/live' };
-  if (spec.route === 'get') return { method: 'GET', path: () => `/v1/platforms/${spec.platformId}/end-users/${seededId(spec.platformId, 1 + Math.floor(Math.random() * spec.users))}` };
+  if (spec.route === 'get')
+    return { method: 'GET', path: () => `/v1/platforms/${spec.platformId}/end-users/${seededId(spec.platformId, 1 + Math.floor(Math.random() * spec.users))}` };
   if (spec.route === 'list') return { method: 'GET', path: `/v1/platforms/${spec.platformId}/end-users?page=${spec.page}&limit=${spec.limit}` };
   throw new Error(`unknown route ${spec.route}`);
 }
@@ -216,7 +223,9 @@ async function open() {
     latency_ms: summary(latencies),
     // Per second of the schedule: requests sent, responses completed in that second, p99 of those sent.
     timeline: perSecond.map((b, t) => ({ t, sent: b?.sent ?? 0, done: b?.done ?? 0, p99: b ? summary(b.latencies).p99 : null })),
-    probe_lag_ms: spec.probeEvery ? { ...summary(probeLags.filter(Number.isFinite)), timed_out: probeLags.filter((v) => !Number.isFinite(v)).length } : undefined,
+    probe_lag_ms: spec.probeEvery
+      ? { ...summary(probeLags.filter(Number.isFinite)), timed_out: probeLags.filter((v) => !Number.isFinite(v)).length }
+      : undefined,
   };
 }
 
@@ -243,7 +252,13 @@ async function rtt() {
   const client = kafka();
   const producer = appProducer(client);
   // The same consumer settings as the worker's EndUserEventsConsumer.
-  const consumer = client.consumer({ groupId: `bench-rtt-${runTag}`, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
+  const consumer = client.consumer({
+    groupId: `bench-rtt-${runTag}`,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 50,
+    allowAutoTopicCreation: false,
+  });
   const sentAt = new Map();
   const lags = [];
   await producer.connect();

@@ -33,14 +33,18 @@ async function load(spec) {
 /** autocannon at fixed concurrency; throws if any request failed (a benchmark of errors measures nothing). */
 async function closedLoop(ctx, spec) {
   const result = await load({ kind: 'closed', base: ctx.apiBase, ...spec });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${spec.route}: ${result.non2xx} non-2xx and ${result.errors} errors (${JSON.stringify(result.status_codes)})`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${spec.route}: ${result.non2xx} non-2xx and ${result.errors} errors (${JSON.stringify(result.status_codes)})`);
   return result;
 }
 
 async function openLoop(ctx, spec) {
   const result = await load({ kind: 'open', base: ctx.apiBase, databaseUrl: ctx.databaseUrl, ...spec });
   const failed = result.scheduled - result.ok;
-  if (failed > 0) throw new Error(`${spec.route}: ${failed} of ${result.scheduled} requests failed (${JSON.stringify(result.statuses)}, errors ${JSON.stringify(result.error_codes)})`);
+  if (failed > 0)
+    throw new Error(
+      `${spec.route}: ${failed} of ${result.scheduled} requests failed (${JSON.stringify(result.statuses)}, errors ${JSON.stringify(result.error_codes)})`,
+    );
   return result;
 }
 
@@ -75,7 +79,18 @@ async function pgbench(ctx, { script, clients, threads = Math.min(2, clients), d
     }
     if (processed === 0 || failed > 0) throw new Error(`pgbench: ${processed} transactions, ${failed} failed:\n${stdout.slice(-1500)}`);
     const r = (v) => (v === null ? null : Math.round(v * 100) / 100);
-    return { tps, processed, failed, latency_ms: { count: latencies.length, p50: r(quantile(latencies, 0.5)), p90: r(quantile(latencies, 0.9)), p99: r(quantile(latencies, 0.99)), max: r(quantile(latencies, 1)) } };
+    return {
+      tps,
+      processed,
+      failed,
+      latency_ms: {
+        count: latencies.length,
+        p50: r(quantile(latencies, 0.5)),
+        p90: r(quantile(latencies, 0.9)),
+        p99: r(quantile(latencies, 0.99)),
+        max: r(quantile(latencies, 1)),
+      },
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,10 @@ async function consumerLag(ctx) {
   const { Kafka, logLevel } = require('kafkajs');
   ctx.kafkaAdmin ??= new Kafka({ clientId: 'bench-admin', brokers: [ctx.brokers], logLevel: logLevel.NOTHING }).admin();
   await ctx.kafkaAdmin.connect();
-  const [latest, [committed]] = await Promise.all([ctx.kafkaAdmin.fetchTopicOffsets(ctx.topic), ctx.kafkaAdmin.fetchOffsets({ groupId: ctx.group, topics: [ctx.topic] })]);
+  const [latest, [committed]] = await Promise.all([
+    ctx.kafkaAdmin.fetchTopicOffsets(ctx.topic),
+    ctx.kafkaAdmin.fetchOffsets({ groupId: ctx.group, topics: [ctx.topic] }),
+  ]);
   let lag = 0;
   for (const partition of latest) {
     const done = committed?.partitions.find((p) => p.partition === partition.partition);
@@ -126,24 +129,27 @@ function pgbenchOf(captured, constants, { substitute = {}, prelude = [] } = {}) 
   const vars = {};
   const lines = [];
   captured.forEach((statement, index) => {
-    const text = statement.text.trim().replace(/;\s*$/, '').replace(/\$(\d+)/g, (whole, number) => {
-      const value = statement.values[Number(number) - 1];
-      if (value === null || value === undefined) return 'NULL';
-      const raw = String(value);
-      const name = `s${index + 1}_${number}`;
-      if (/^\\x[0-9a-f]+$/i.test(raw) && raw.length >= 34) return `sha256(convert_to(:${freshName(`bytea:${name}`)}, 'UTF8'))`;
-      if (substitutes.has(raw.toLowerCase())) return substitutes.get(raw.toLowerCase());
-      const uuids = [...new Set((raw.match(UUID) ?? []).map((u) => u.toLowerCase()).filter((u) => !keep.has(u)))];
-      if (uuids.length === 1 && raw.toLowerCase() === uuids[0]) return `:${freshName(uuids[0])}`;
-      vars[name] = raw;
-      if (uuids.length === 0) return `:${name}`;
-      let expression = `:${name}`;
-      for (const uuid of uuids) {
-        const inValue = raw.match(new RegExp(uuid, 'i'))[0];
-        expression = `replace(${expression}, '${inValue}', :${freshName(uuid)})`;
-      }
-      return `(${expression})`;
-    });
+    const text = statement.text
+      .trim()
+      .replace(/;\s*$/, '')
+      .replace(/\$(\d+)/g, (whole, number) => {
+        const value = statement.values[Number(number) - 1];
+        if (value === null || value === undefined) return 'NULL';
+        const raw = String(value);
+        const name = `s${index + 1}_${number}`;
+        if (/^\\x[0-9a-f]+$/i.test(raw) && raw.length >= 34) return `sha256(convert_to(:${freshName(`bytea:${name}`)}, 'UTF8'))`;
+        if (substitutes.has(raw.toLowerCase())) return substitutes.get(raw.toLowerCase());
+        const uuids = [...new Set((raw.match(UUID) ?? []).map((u) => u.toLowerCase()).filter((u) => !keep.has(u)))];
+        if (uuids.length === 1 && raw.toLowerCase() === uuids[0]) return `:${freshName(uuids[0])}`;
+        vars[name] = raw;
+        if (uuids.length === 0) return `:${name}`;
+        let expression = `:${name}`;
+        for (const uuid of uuids) {
+          const inValue = raw.match(new RegExp(uuid, 'i'))[0];
+          expression = `replace(${expression}, '${inValue}', :${freshName(uuid)})`;
+        }
+        return `(${expression})`;
+      });
     lines.push(`${text};`);
   });
   const names = [...fresh.values()];
@@ -213,7 +219,7 @@ async function createsMax(ctx) {
  * end-user and budget ids (so the worker does the full work for each), in one INSERT.
  */
 async function insertBacklog(ctx, count, created) {
-  const [event] = await ctx.query("SELECT event_id FROM events WHERE stream_id = $1", [`end_user-${created.id}`]);
+  const [event] = await ctx.query('SELECT event_id FROM events WHERE stream_id = $1', [`end_user-${created.id}`]);
   const [range] = await ctx.query(
     `WITH template AS (SELECT topic, message_key, payload, headers::text AS headers, event_id::text AS event_id FROM outbox WHERE event_id = $1),
           ids AS (SELECT gen_random_uuid()::text AS ev, gen_random_uuid()::text AS eu, gen_random_uuid()::text AS bu FROM generate_series(1, $2::int)),
@@ -257,7 +263,10 @@ async function drainAndConsume(ctx, { withBrokerStopped }) {
   }
   const startedAt = Date.now();
   for (;;) {
-    const [{ pending }] = await ctx.query('SELECT count(*)::int AS pending FROM outbox WHERE id BETWEEN $1 AND $2 AND published_at IS NULL', [range.first, range.last]);
+    const [{ pending }] = await ctx.query('SELECT count(*)::int AS pending FROM outbox WHERE id BETWEEN $1 AND $2 AND published_at IS NULL', [
+      range.first,
+      range.last,
+    ]);
     if (pending === 0) break;
     if (Date.now() - startedAt > 900_000) throw new Error(`relay still has ${pending} rows after 15 minutes`);
     await sleep(250);
@@ -297,7 +306,14 @@ async function drainAndConsume(ctx, { withBrokerStopped }) {
 
 /** The raw producer: the same rows, same settings and batch size, to a topic nobody consumes. */
 async function rawProduce(ctx, outboxIds) {
-  return load({ kind: 'produce', brokers: ctx.brokers, topic: `${ctx.topic}.raw`, databaseUrl: ctx.databaseUrl, range: outboxIds, batchSize: Number(ctx.appSettings.OUTBOX_BATCH_SIZE) });
+  return load({
+    kind: 'produce',
+    brokers: ctx.brokers,
+    topic: `${ctx.topic}.raw`,
+    databaseUrl: ctx.databaseUrl,
+    range: outboxIds,
+    batchSize: Number(ctx.appSettings.OUTBOX_BATCH_SIZE),
+  });
 }
 
 const SEED_SQL = path.join(ROOT, 'bench', 'seed-events-deterministic.sql');
@@ -314,9 +330,31 @@ async function seedDatabase(ctx, users) {
   ctx.platform = ctx.createPlatform('bench seeded');
   const started = performance.now();
   const url = new URL(ctx.databaseUrl);
-  execFileSync('psql', ['-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', '-d', ctx.dbName, '-q', '-v', 'ON_ERROR_STOP=1', '-v', `users=${users}`, '-v', `platform='${ctx.platform.id}'`, '-f', SEED_SQL], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    'psql',
+    [
+      '-h',
+      url.hostname,
+      '-p',
+      url.port || '5432',
+      '-U',
+      url.username || 'postgres',
+      '-d',
+      ctx.dbName,
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-v',
+      `users=${users}`,
+      '-v',
+      `platform='${ctx.platform.id}'`,
+      '-f',
+      SEED_SQL,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const seedS = (performance.now() - started) / 1000;
   const [{ events }] = await ctx.query("SELECT count(*)::int AS events FROM events WHERE stream_id LIKE 'end_user-%'");
   await ctx.query('VACUUM ANALYZE events');
@@ -346,4 +384,24 @@ async function orderedCopyScan(ctx) {
   return (performance.now() - started) / 1000;
 }
 
-module.exports = { countRows, UUID, workerConcurrency, pgbenchOf, captureStatements, createOne, waitQuiet, withAppsStopped, createScript, workerScript, createsMax, drainAndConsume, rawProduce, seedDatabase, rebuildEndUsers, orderedCopyScan, consumerLag, closeAdmin, pgbench };
+module.exports = {
+  countRows,
+  UUID,
+  workerConcurrency,
+  pgbenchOf,
+  captureStatements,
+  createOne,
+  waitQuiet,
+  withAppsStopped,
+  createScript,
+  workerScript,
+  createsMax,
+  drainAndConsume,
+  rawProduce,
+  seedDatabase,
+  rebuildEndUsers,
+  orderedCopyScan,
+  consumerLag,
+  closeAdmin,
+  pgbench,
+};

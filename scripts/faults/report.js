@@ -33,10 +33,15 @@ const scenarioNo = (id) => Number(/^s(\d+)/.exec(id)?.[1] ?? 0);
 const short = (value) => JSON.stringify(value).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ');
 
 const lines = [];
-const latest = results.map((r) => r.startedAt).sort().pop();
+const latest = results
+  .map((r) => r.startedAt)
+  .sort()
+  .pop();
 lines.push(`Figures of the last run of each scenario (latest started ${latest}), written by \`scripts/faults/report.js\`.`);
 lines.push('');
-lines.push('| # | scenario | result | HTTP requests (logical) | acknowledged writes | faults injected | records checked | redelivered copies on the topic | losses | duplicate effects | s |');
+lines.push(
+  '| # | scenario | result | HTTP requests (logical) | acknowledged writes | faults injected | records checked | redelivered copies on the topic | losses | duplicate effects | s |',
+);
 lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const c = r.check?.counts ?? {};
@@ -56,7 +61,8 @@ for (const r of results) {
     );
   }
   lines.push(`- load: ${short({ ...r.load, slowest: undefined })}`);
-  for (const fault of r.faults) lines.push(`- ${fault.recovery ? 'recovery' : 'fault'} at +${fault.t} s: ${fault.kind}${fault.detail === undefined ? '' : ` ${short(fault.detail)}`}`);
+  for (const fault of r.faults)
+    lines.push(`- ${fault.recovery ? 'recovery' : 'fault'} at +${fault.t} s: ${fault.kind}${fault.detail === undefined ? '' : ` ${short(fault.detail)}`}`);
   for (const [key, value] of Object.entries(r.evidence ?? {})) lines.push(`- ${key}: ${short(value)}`);
   for (const violation of r.check?.violations ?? []) lines.push(`- violation: ${violation}`);
   if (r.error) lines.push(`- failed assertion: ${r.error.split('\n').slice(0, 14).join(' ').replace(/\s+/g, ' ').slice(0, 900)}`);

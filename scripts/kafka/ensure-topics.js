@@ -66,13 +66,15 @@ watchdog.unref();
 // kafkajs logs (WARN and above) as single lines on stderr.
 // Expected while the broker finishes starting; retried below, so not an error.
 const TRANSIENT = /coordinator is (loading|not available)/i;
-const logCreator = () => ({ namespace, label, log: entry }) => {
-  // The warm-up producer's retries are bounded on purpose (see main()).
-  if (String(entry.message).startsWith('Limiting retries for the idempotent producer')) return;
-  const extra = entry.error ? `: ${entry.error}` : '';
-  const level = entry.error && TRANSIENT.test(String(entry.error)) ? 'transient, retrying' : label;
-  log(`kafkajs ${level} ${namespace}: ${entry.message}${extra}`);
-};
+const logCreator =
+  () =>
+  ({ namespace, label, log: entry }) => {
+    // The warm-up producer's retries are bounded on purpose (see main()).
+    if (String(entry.message).startsWith('Limiting retries for the idempotent producer')) return;
+    const extra = entry.error ? `: ${entry.error}` : '';
+    const level = entry.error && TRANSIENT.test(String(entry.error)) ? 'transient, retrying' : label;
+    log(`kafkajs ${level} ${namespace}: ${entry.message}${extra}`);
+  };
 
 const kafka = new Kafka({
   clientId: 'ensure-topics',

@@ -14,7 +14,14 @@ function managementRoutes(platformId: string, userId: string): [string, Call][] 
   const base = `/v1/platforms/${platformId}`;
   return [
     ['GET end-users', (s, h) => request(s).get(`${base}/end-users`).set(h)],
-    ['POST end-users', (s, h) => request(s).post(`${base}/end-users`).set(h).send({ external_id: uniqueId('auth') })],
+    [
+      'POST end-users',
+      (s, h) =>
+        request(s)
+          .post(`${base}/end-users`)
+          .set(h)
+          .send({ external_id: uniqueId('auth') }),
+    ],
     ['GET end-user', (s, h) => request(s).get(`${base}/end-users/${userId}`).set(h)],
     ['PATCH end-user', (s, h) => request(s).patch(`${base}/end-users/${userId}`).set(h).send({ display_name: 'Hijacked' })],
     ['DELETE end-user', (s, h) => request(s).delete(`${base}/end-users/${userId}`).set(h)],
@@ -127,7 +134,7 @@ describe('authentication', () => {
     it('never trusts a cached platform key past its own expiry', async () => {
       const ttlMs = loadConfig().AUTH_CACHE_TTL_MS;
       const { platform, c } = await setup();
-      await db.query("UPDATE platform_api_keys SET expires_at = now() + make_interval(secs => $2) WHERE id = $1", [platform.keyId, (ttlMs + 1_000) / 1000]);
+      await db.query('UPDATE platform_api_keys SET expires_at = now() + make_interval(secs => $2) WHERE id = $1', [platform.keyId, (ttlMs + 1_000) / 1000]);
       await sleep(ttlMs + 100); // what setup() cached is gone
       expect((await c.list()).status).toBe(200); // verified and cached again, about 900 ms before the key expires
       await sleep(1_100); // past the key's expiry, still within a TTL of the caching
@@ -228,19 +235,25 @@ describe('authentication', () => {
 
     it('answers 400 (not 403) when the platform id in the path is not a UUID', async () => {
       const { platform } = await setup();
-      const res = await request(api.server).get('/v1/platforms/not-a-uuid/end-users').set({ Authorization: `Bearer ${platform.key}` });
+      const res = await request(api.server)
+        .get('/v1/platforms/not-a-uuid/end-users')
+        .set({ Authorization: `Bearer ${platform.key}` });
       expectValidationError(res, 'platformId');
     });
 
     it('accepts the platform id in upper case', async () => {
       const { platform } = await setup();
-      const res = await request(api.server).get(`/v1/platforms/${platform.id.toUpperCase()}/end-users`).set({ Authorization: `Bearer ${platform.key}` });
+      const res = await request(api.server)
+        .get(`/v1/platforms/${platform.id.toUpperCase()}/end-users`)
+        .set({ Authorization: `Bearer ${platform.key}` });
       expect(res.status).toBe(200);
     });
 
     it('refuses an unknown well-formed platform id with 403, like another platform', async () => {
       const { platform } = await setup();
-      const res = await request(api.server).get(`/v1/platforms/${randomUUID()}/end-users`).set({ Authorization: `Bearer ${platform.key}` });
+      const res = await request(api.server)
+        .get(`/v1/platforms/${randomUUID()}/end-users`)
+        .set({ Authorization: `Bearer ${platform.key}` });
       expectError(res, 403, 'forbidden');
     });
   });

@@ -44,14 +44,31 @@ describe('tenant isolation', () => {
       const base = `/v1/platforms/${b.platform.id}`;
       const attempts = [
         ['GET list', request(api.server).get(`${base}/end-users`).set(asA)],
-        ['GET list by external_id', request(api.server).get(`${base}/end-users?external_id=${encodeURIComponent(userOfB.external_id)}`).set(asA)],
-        ['POST create', request(api.server).post(`${base}/end-users`).set(asA).send({ external_id: uniqueId('intruder') })],
+        [
+          'GET list by external_id',
+          request(api.server)
+            .get(`${base}/end-users?external_id=${encodeURIComponent(userOfB.external_id)}`)
+            .set(asA),
+        ],
+        [
+          'POST create',
+          request(api.server)
+            .post(`${base}/end-users`)
+            .set(asA)
+            .send({ external_id: uniqueId('intruder') }),
+        ],
         ['POST repeat (key for an existing user)', request(api.server).post(`${base}/end-users`).set(asA).send({ external_id: userOfB.external_id })],
         ['GET user', request(api.server).get(`${base}/end-users/${userOfB.id}`).set(asA)],
         ['PATCH user', request(api.server).patch(`${base}/end-users/${userOfB.id}`).set(asA).send({ display_name: 'pwned', is_active: false })],
         ['DELETE user', request(api.server).delete(`${base}/end-users/${userOfB.id}`).set(asA)],
         ['GET platform', request(api.server).get(base).set(asA)],
-        ['PATCH platform', request(api.server).patch(base).set(asA).send({ name: 'pwned', settings: { default_budget_usd: 1 } })],
+        [
+          'PATCH platform',
+          request(api.server)
+            .patch(base)
+            .set(asA)
+            .send({ name: 'pwned', settings: { default_budget_usd: 1 } }),
+        ],
       ] as const;
       for (const [label, pending] of attempts) {
         const res = await pending;
@@ -74,7 +91,11 @@ describe('tenant isolation', () => {
       const missing = randomUUID();
       const pairs = [
         ['GET', () => a.get(userOfB.id), () => a.get(missing)],
-        ['PATCH', () => a.patch(userOfB.id, { display_name: 'pwned', metadata: {}, is_active: false }), () => a.patch(missing, { display_name: 'pwned', metadata: {}, is_active: false })],
+        [
+          'PATCH',
+          () => a.patch(userOfB.id, { display_name: 'pwned', metadata: {}, is_active: false }),
+          () => a.patch(missing, { display_name: 'pwned', metadata: {}, is_active: false }),
+        ],
         ['PATCH empty', () => a.patch(userOfB.id, {}), () => a.patch(missing, {})],
         ['DELETE', () => a.delete(userOfB.id), () => a.delete(missing)],
       ] as const;

@@ -7,7 +7,13 @@ import { DataSource } from 'typeorm';
 import request, { Response } from 'supertest';
 import { END_USER_EVENT_DATA_MODELS } from '../../apps/api/src/end-users/list-end-user-events/end-user-event-data.response';
 import { buildAsyncApiDocument, EVENT_EXAMPLES } from '../../apps/api/src/interface-documents/asyncapi';
-import { absolutePath, ASYNCAPI_FILE, InterfaceDocument, OPENAPI_FILE, renderInterfaceDocuments } from '../../apps/api/src/interface-documents/interface-documents';
+import {
+  absolutePath,
+  ASYNCAPI_FILE,
+  InterfaceDocument,
+  OPENAPI_FILE,
+  renderInterfaceDocuments,
+} from '../../apps/api/src/interface-documents/interface-documents';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { uniqueId } from '../support/contract';
 import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
@@ -34,7 +40,9 @@ describe('interface documents (docs/openapi.json, docs/asyncapi.yaml)', () => {
       const committed = existsSync(absolutePath(document)) ? readFileSync(absolutePath(document), 'utf8') : null;
       if (committed === document.text) return;
       const line = committed === null ? 0 : committed.split('\n').findIndex((text, index) => text !== document.text.split('\n')[index]) + 1;
-      throw new Error(`${path} is out of date: run npm run docs:generate${committed === null ? ' (the file is missing)' : ` (first difference on line ${line})`}`);
+      throw new Error(
+        `${path} is out of date: run npm run docs:generate${committed === null ? ' (the file is missing)' : ` (first difference on line ${line})`}`,
+      );
     });
   });
 
@@ -59,7 +67,13 @@ describe('interface documents (docs/openapi.json, docs/asyncapi.yaml)', () => {
     it('describes the dead-letter topic with the headers the worker adds', () => {
       const document = buildAsyncApiDocument() as Json;
       expect(document.channels.endUserEventsDeadLetter.address).toBe('end-users.events.v1.dlt');
-      expect(document.components.messages.deadLetter.headers.required).toEqual(['dlt.origin.topic', 'dlt.origin.partition', 'dlt.origin.offset', 'dlt.error', 'dlt.attempts']);
+      expect(document.components.messages.deadLetter.headers.required).toEqual([
+        'dlt.origin.topic',
+        'dlt.origin.partition',
+        'dlt.origin.offset',
+        'dlt.error',
+        'dlt.attempts',
+      ]);
     });
   });
 
@@ -73,7 +87,9 @@ describe('interface documents (docs/openapi.json, docs/asyncapi.yaml)', () => {
     });
 
     it('gives every operation a unique operationId, a summary, a tag, and a key scheme on every /v1 route', () => {
-      const operations = Object.entries(openapi.paths).flatMap(([path, item]) => Object.entries(item as Json).map(([method, operation]) => ({ path, method, operation })));
+      const operations = Object.entries(openapi.paths).flatMap(([path, item]) =>
+        Object.entries(item as Json).map(([method, operation]) => ({ path, method, operation })),
+      );
       expect(new Set(operations.map(({ operation }) => operation.operationId)).size).toBe(operations.length);
       for (const { path, method, operation } of operations) {
         expect({ path, method, summary: typeof operation.summary, tags: operation.tags?.length }).toEqual({ path, method, summary: 'string', tags: 1 });
@@ -96,7 +112,8 @@ describe('interface documents (docs/openapi.json, docs/asyncapi.yaml)', () => {
     });
 
     it('documents every route the app registers, and no other', () => {
-      const stack = (api.app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
+      const stack = (api.app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router
+        .stack;
       const registered = stack
         .flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((method) => `${method} ${layer.route!.path}`) : []))
         // Swagger UI's own routes, and Nest's middleware for all routes (registered as wildcard routes).
@@ -128,7 +145,12 @@ describe('interface documents (docs/openapi.json, docs/asyncapi.yaml)', () => {
 
     it('answers on every route with a status and a body the document describes', async () => {
       const verify = responseVerifier(openapi);
-      const send = async (method: Method, template: string, values: Record<string, string>, options: { key?: string; body?: unknown; query?: Json; type?: string } = {}) => {
+      const send = async (
+        method: Method,
+        template: string,
+        values: Record<string, string>,
+        options: { key?: string; body?: unknown; query?: Json; type?: string } = {},
+      ) => {
         const path = template.replace(/\{(\w+)\}/g, (_, name: string) => values[name]);
         let req = request(api.server)[method](path);
         if (options.key) req = req.set(bearer(options.key));
@@ -147,7 +169,12 @@ describe('interface documents (docs/openapi.json, docs/asyncapi.yaml)', () => {
       const user = `${users}/{endUserId}`;
 
       const externalId = uniqueId('docs');
-      const created = await send('post', users, { platformId }, { key, body: { external_id: externalId, display_name: 'Jane Smith', metadata: { plan: 'pro' } } });
+      const created = await send(
+        'post',
+        users,
+        { platformId },
+        { key, body: { external_id: externalId, display_name: 'Jane Smith', metadata: { plan: 'pro' } } },
+      );
       expect(created.status).toBe(201);
       expect(created.body.budget).not.toBeNull();
       const endUserId: string = created.body.id;
@@ -229,7 +256,8 @@ function responseVerifier(openapi: Json): (method: Method, template: string, res
     if (!media) throw new Error(`${where} with ${mediaType}, a media type the document does not list`);
     if (mediaType !== 'application/json') return;
     const validate = ajv.compile(toJsonSchema(media.schema));
-    if (!validate(res.body)) throw new Error(`${where}, a body the document does not describe: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(res.body)}`);
+    if (!validate(res.body))
+      throw new Error(`${where}, a body the document does not describe: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(res.body)}`);
   };
 }
 
@@ -238,7 +266,9 @@ function toJsonSchema(value: unknown): any {
   if (Array.isArray(value)) return value.map(toJsonSchema);
   if (value === null || typeof value !== 'object') return value;
   const { nullable, example: _example, ...rest } = value as Json;
-  const schema: Json = Object.fromEntries(Object.entries(rest).map(([key, item]) => [key, key === 'properties' ? mapValues(item, toJsonSchema) : toJsonSchema(item)]));
+  const schema: Json = Object.fromEntries(
+    Object.entries(rest).map(([key, item]) => [key, key === 'properties' ? mapValues(item, toJsonSchema) : toJsonSchema(item)]),
+  );
   if (typeof schema.$ref === 'string') schema.$ref = `openapi${schema.$ref}`;
   if (schema.exclusiveMinimum === true) {
     schema.exclusiveMinimum = schema.minimum;

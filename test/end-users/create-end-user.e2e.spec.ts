@@ -22,13 +22,19 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
       const c = await e2e.client();
       const externalId = uniqueId();
       const before = Date.now();
-      const res = await c.create({ external_id: externalId, display_name: 'Jane Smith', metadata: { plan: 'pro', seats: 3, tags: ['a', 'b'], nested: { ok: true } } });
+      const res = await c.create({
+        external_id: externalId,
+        display_name: 'Jane Smith',
+        metadata: { plan: 'pro', seats: 3, tags: ['a', 'b'], nested: { ok: true } },
+      });
       const after = Date.now();
 
       expect(res.status).toBe(201);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       const body = res.body;
-      expect(Object.keys(body).sort()).toEqual(['api_key', 'budget', 'created_at', 'display_name', 'external_id', 'id', 'is_active', 'metadata', 'platform_id', 'updated_at'].sort());
+      expect(Object.keys(body).sort()).toEqual(
+        ['api_key', 'budget', 'created_at', 'display_name', 'external_id', 'id', 'is_active', 'metadata', 'platform_id', 'updated_at'].sort(),
+      );
       expectEndUserShape(userPart(body));
       expect(body).toMatchObject({
         platform_id: c.platform.id,
@@ -196,7 +202,14 @@ describe('POST /v1/platforms/{platformId}/end-users', () => {
       expect(key.id).not.toBe(first.body.api_key.id);
       expect(key.key_prefix).toBe(key.raw_key.slice(0, 8));
       expect(key.end_user_id).toBe(first.body.id);
-      expect(key).toMatchObject({ name: 'Default key', scopes: ['inference'], is_active: true, expires_at: null, last_used_at: null, platform_id: c.platform.id });
+      expect(key).toMatchObject({
+        name: 'Default key',
+        scopes: ['inference'],
+        is_active: true,
+        expires_at: null,
+        last_used_at: null,
+        platform_id: c.platform.id,
+      });
 
       const withOld = await me(e2e.api.server, first.body.api_key.raw_key);
       const withNew = await me(e2e.api.server, key.raw_key);

@@ -24,7 +24,15 @@ describe('GET /v1/platforms/{platformId}/end-users/{endUserId}', () => {
     const res = await c.get(created.id);
     expect(res.body.api_key).toBeUndefined();
     expect(res.body.budget).toBeUndefined();
-    for (const secretish of [created.api_key.raw_key, repeat.body.api_key.raw_key, created.api_key.key_prefix, created.api_key.id, 'sk-eu_', 'raw_key', 'key_prefix']) {
+    for (const secretish of [
+      created.api_key.raw_key,
+      repeat.body.api_key.raw_key,
+      created.api_key.key_prefix,
+      created.api_key.id,
+      'sk-eu_',
+      'raw_key',
+      'key_prefix',
+    ]) {
       expect(res.text).not.toContain(secretish);
     }
   });
@@ -43,10 +51,13 @@ describe('GET /v1/platforms/{platformId}/end-users/{endUserId}', () => {
     expectError(await c.get(randomUUID()), 404, 'not_found');
   });
 
-  it.each(['not-a-uuid', '123', `${randomUUID()}x`, '00000000-0000-0000-0000-00000000000g', "1' OR '1'='1", '%20'])('answers 400 for the malformed id %s', async (id) => {
-    const c = await e2e.client();
-    expectValidationError(await c.get(encodeURIComponent(id)), 'endUserId');
-  });
+  it.each(['not-a-uuid', '123', `${randomUUID()}x`, '00000000-0000-0000-0000-00000000000g', "1' OR '1'='1", '%20'])(
+    'answers 400 for the malformed id %s',
+    async (id) => {
+      const c = await e2e.client();
+      expectValidationError(await c.get(encodeURIComponent(id)), 'endUserId');
+    },
+  );
 
   it('GET /v1/me returns the same object as the management read', async () => {
     const c = await e2e.client();

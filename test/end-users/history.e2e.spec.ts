@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import request, { Response } from 'supertest';
 import { bearer } from '../support/api';
-import { expectEndUserShape, expectError, expectValidationError, ISO_TIMESTAMP, PlatformClient, sha256Hex, sleep, uniqueId, userPart, UUID } from '../support/contract';
+import {
+  expectEndUserShape,
+  expectError,
+  expectValidationError,
+  ISO_TIMESTAMP,
+  PlatformClient,
+  sha256Hex,
+  sleep,
+  uniqueId,
+  userPart,
+  UUID,
+} from '../support/contract';
 import { useE2eFixture } from '../support/fixtures';
 
 const EVENT_FIELDS = ['actor_key_id', 'data', 'event_id', 'event_type', 'occurred_at', 'position', 'recorded_at', 'request_id', 'version'].sort();
@@ -21,7 +32,9 @@ describe('end-user history: GET .../end-users/{endUserId}/events and GET .../end
     request(c.server)[method](`${c.base}${path}`).set(bearer(c.platform.key)).set('X-Request-Id', requestId).send(body);
 
   const events = (c: PlatformClient, endUserId: string, query = ''): Promise<Response> =>
-    request(c.server).get(`${c.base}/end-users/${endUserId}/events${query ? `?${query}` : ''}`).set(bearer(c.platform.key));
+    request(c.server)
+      .get(`${c.base}/end-users/${endUserId}/events${query ? `?${query}` : ''}`)
+      .set(bearer(c.platform.key));
 
   const getAsOf = (c: PlatformClient, endUserId: string, query: string): Promise<Response> =>
     request(c.server).get(`${c.base}/end-users/${endUserId}?${query}`).set(bearer(c.platform.key));

@@ -17,7 +17,14 @@ describe('PATCH /v1/platforms/{platformId}/end-users/{endUserId}', () => {
     const res = await c.patch(user.id, { display_name: 'Jane Doe' });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(END_USER_FIELDS);
-    expect(res.body).toMatchObject({ id: user.id, external_id: user.external_id, display_name: 'Jane Doe', metadata: user.metadata, is_active: true, created_at: user.created_at });
+    expect(res.body).toMatchObject({
+      id: user.id,
+      external_id: user.external_id,
+      display_name: 'Jane Doe',
+      metadata: user.metadata,
+      is_active: true,
+      created_at: user.created_at,
+    });
     expect(Date.parse(res.body.updated_at)).toBeGreaterThan(Date.parse(user.updated_at));
     const read = await c.get(user.id);
     expect(read.body).toEqual(res.body);

@@ -27,7 +27,10 @@ describe('the error envelope', () => {
 
     it('replaces an X-Request-Id that is not a sane token (no header injection or reflection)', async () => {
       const c = await e2e.client();
-      const res = await request(e2e.api.server).get(`${c.base}/end-users/${randomUUID()}`).set(bearer(c.platform.key)).set('X-Request-Id', '<script>alert(1)</script>');
+      const res = await request(e2e.api.server)
+        .get(`${c.base}/end-users/${randomUUID()}`)
+        .set(bearer(c.platform.key))
+        .set('X-Request-Id', '<script>alert(1)</script>');
       expectError(res, 404, 'not_found');
       expect(res.body.error.request_id).not.toContain('<script>');
     });
@@ -59,7 +62,11 @@ describe('the error envelope', () => {
     it('an unsupported method or a deeper path under a real resource is 404 too', async () => {
       const c = await e2e.client();
       const user = await c.createOk();
-      expectError(await request(e2e.api.server).put(`${c.base}/end-users/${user.id}`).set(bearer(c.platform.key)).send({ display_name: 'x' }), 404, 'not_found');
+      expectError(
+        await request(e2e.api.server).put(`${c.base}/end-users/${user.id}`).set(bearer(c.platform.key)).send({ display_name: 'x' }),
+        404,
+        'not_found',
+      );
       expectError(await request(e2e.api.server).delete(`${c.base}/end-users`).set(bearer(c.platform.key)), 404, 'not_found');
       expectError(await request(e2e.api.server).post(`${c.base}/end-users/${user.id}`).set(bearer(c.platform.key)).send({}), 404, 'not_found');
       expectError(await request(e2e.api.server).get(`${c.base}/end-users/${user.id}/nothing-here`).set(bearer(c.platform.key)), 404, 'not_found');
@@ -70,14 +77,20 @@ describe('the error envelope', () => {
   });
 
   describe('malformed JSON → 400 validation_error', () => {
-    it.each(['{"external_id":', '{external_id: "x"}', "{'external_id':'x'}", '{"external_id":"x",}', '{"a":1}{"b":2}', '\u00ef\u00bb\u00bf{', 'undefined', 'NaN'])(
-      'POST body %p',
-      async (body) => {
-        const c = await e2e.client();
-        expectValidationError(await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, body));
-        expect((await c.list()).body.total).toBe(0);
-      },
-    );
+    it.each([
+      '{"external_id":',
+      '{external_id: "x"}',
+      "{'external_id':'x'}",
+      '{"external_id":"x",}',
+      '{"a":1}{"b":2}',
+      '\u00ef\u00bb\u00bf{',
+      'undefined',
+      'NaN',
+    ])('POST body %p', async (body) => {
+      const c = await e2e.client();
+      expectValidationError(await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, body));
+      expect((await c.list()).body.total).toBe(0);
+    });
 
     it('on PATCH of an end user and of the platform', async () => {
       const c = await e2e.client();
@@ -122,19 +135,34 @@ describe('the error envelope', () => {
     it('PATCH of an end user and of the platform with text/plain', async () => {
       const c = await e2e.client();
       const user = await c.createOk();
-      expectError(await sendRaw(e2e.api.server, 'patch', `${c.base}/end-users/${user.id}`, c.platform.key, '{"display_name":"x"}', 'text/plain'), 415, 'unsupported_media_type');
+      expectError(
+        await sendRaw(e2e.api.server, 'patch', `${c.base}/end-users/${user.id}`, c.platform.key, '{"display_name":"x"}', 'text/plain'),
+        415,
+        'unsupported_media_type',
+      );
       expectError(await sendRaw(e2e.api.server, 'patch', c.base, c.platform.key, '{"name":"x"}', 'text/plain'), 415, 'unsupported_media_type');
       expect((await c.get(user.id)).body.display_name).toBeNull();
     });
 
     it('a JSON charset other than UTF-8 is refused with 415', async () => {
       const c = await e2e.client();
-      expectError(await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, '{"external_id":"x"}', 'application/json; charset=latin1'), 415, 'unsupported_media_type');
+      expectError(
+        await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, '{"external_id":"x"}', 'application/json; charset=latin1'),
+        415,
+        'unsupported_media_type',
+      );
     });
 
     it('accepts application/json with charset=utf-8', async () => {
       const c = await e2e.client();
-      const res = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, JSON.stringify({ external_id: uniqueId() }), 'application/json; charset=utf-8');
+      const res = await sendRaw(
+        e2e.api.server,
+        'post',
+        `${c.base}/end-users`,
+        c.platform.key,
+        JSON.stringify({ external_id: uniqueId() }),
+        'application/json; charset=utf-8',
+      );
       expect(res.status).toBe(201);
     });
   });
@@ -165,7 +193,10 @@ describe('the error envelope', () => {
     it('NUL written as a JSON escape in the raw body', async () => {
       const c = await e2e.client();
       expectValidationError(await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, '{"external_id":"nul\\u0000id"}'), 'external_id');
-      expectValidationError(await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, '{"external_id":"ok","metadata":{"a":"\\u0000"}}'), 'metadata.a');
+      expectValidationError(
+        await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, '{"external_id":"ok","metadata":{"a":"\\u0000"}}'),
+        'metadata.a',
+      );
     });
   });
 
@@ -181,7 +212,13 @@ describe('the error envelope', () => {
 
     it.each([100, 1000, 5000])('%i levels of objects on POST and PATCH', async (levels) => {
       const c = await e2e.client();
-      const post = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, `{"external_id":"${uniqueId()}","metadata":${nestText(levels)}}`);
+      const post = await sendRaw(
+        e2e.api.server,
+        'post',
+        `${c.base}/end-users`,
+        c.platform.key,
+        `{"external_id":"${uniqueId()}","metadata":${nestText(levels)}}`,
+      );
       expect(post.status).toBeGreaterThanOrEqual(400);
       expect(post.status).toBeLessThan(500);
       expectError(post, post.status, post.body.error.code);
@@ -196,7 +233,13 @@ describe('the error envelope', () => {
 
     it('deeply nested arrays inside metadata', async () => {
       const c = await e2e.client();
-      const res = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, `{"external_id":"${uniqueId()}","metadata":{"a":${nestArrays(2000)}}}`);
+      const res = await sendRaw(
+        e2e.api.server,
+        'post',
+        `${c.base}/end-users`,
+        c.platform.key,
+        `{"external_id":"${uniqueId()}","metadata":{"a":${nestArrays(2000)}}}`,
+      );
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expectError(res, res.status, res.body.error.code);
@@ -224,7 +267,13 @@ describe('the error envelope', () => {
       async (field) => {
         const c = await e2e.client();
         const externalId = uniqueId();
-        const post = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, `{"external_id":"${externalId}","${field}":{"is_active":false}}`);
+        const post = await sendRaw(
+          e2e.api.server,
+          'post',
+          `${c.base}/end-users`,
+          c.platform.key,
+          `{"external_id":"${externalId}","${field}":{"is_active":false}}`,
+        );
         expectValidationError(post, field);
         expect((await c.list()).body.total).toBe(0);
         const user = await c.createOk();
@@ -236,7 +285,13 @@ describe('the error envelope', () => {
 
     it('__proto__ inside metadata is kept as plain data', async () => {
       const c = await e2e.client();
-      const res = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, `{"external_id":"${uniqueId()}","metadata":{"__proto__":{"polluted":true},"x":1}}`);
+      const res = await sendRaw(
+        e2e.api.server,
+        'post',
+        `${c.base}/end-users`,
+        c.platform.key,
+        `{"external_id":"${uniqueId()}","metadata":{"__proto__":{"polluted":true},"x":1}}`,
+      );
       expect(res.status).toBeLessThan(500);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       if (res.status === 201) expect(res.body.metadata.x).toBe(1);

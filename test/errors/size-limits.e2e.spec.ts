@@ -47,7 +47,13 @@ describe('size limits', () => {
 
     it('a megabyte body is refused the same way', async () => {
       const c = await e2e.client();
-      const res = await sendRaw(e2e.api.server, 'post', `${c.base}/end-users`, c.platform.key, JSON.stringify({ external_id: uniqueId(), metadata: { blob: 'y'.repeat(1024 * KIB) } }));
+      const res = await sendRaw(
+        e2e.api.server,
+        'post',
+        `${c.base}/end-users`,
+        c.platform.key,
+        JSON.stringify({ external_id: uniqueId(), metadata: { blob: 'y'.repeat(1024 * KIB) } }),
+      );
       expectError(res, 413, 'payload_too_large');
     });
 

@@ -94,14 +94,24 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
   };
 
   const drained = await drain(target, options.drainTimeoutMs);
-  if (!drained.ok) flag('other', `pipeline not drained within ${options.drainTimeoutMs / 1000}s: ${drained.unpublished} outbox rows unpublished, consumer lag ${drained.lag}`);
+  if (!drained.ok)
+    flag('other', `pipeline not drained within ${options.drainTimeoutMs / 1000}s: ${drained.unpublished} outbox rows unpublished, consumer lag ${drained.lag}`);
 
   const db = target.pool;
   const [events, outbox, processed, budgets, ledger, keyHashes, claims, endUsers, platforms, rateLimits, mcp] = await Promise.all([
-    rows<EventRow>(db, 'SELECT global_position::text, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at FROM events ORDER BY stream_id, stream_version'),
-    rows<{ id: string; event_id: string; published: boolean; attempts: number }>(db, 'SELECT id::text, event_id, published_at IS NOT NULL AS published, attempts FROM outbox ORDER BY id'),
+    rows<EventRow>(
+      db,
+      'SELECT global_position::text, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at FROM events ORDER BY stream_id, stream_version',
+    ),
+    rows<{ id: string; event_id: string; published: boolean; attempts: number }>(
+      db,
+      'SELECT id::text, event_id, published_at IS NOT NULL AS published, attempts FROM outbox ORDER BY id',
+    ),
     rows<{ consumer: string; event_id: string; processed_at: Date }>(db, 'SELECT consumer, event_id, processed_at FROM processed_events'),
-    rows<{ id: string; platform_id: string; end_user_id: string; max_usd: string; period: string }>(db, 'SELECT id, platform_id, end_user_id, max_usd::text, period FROM budgets'),
+    rows<{ id: string; platform_id: string; end_user_id: string; max_usd: string; period: string }>(
+      db,
+      'SELECT id, platform_id, end_user_id, max_usd::text, period FROM budgets',
+    ),
     rows<{ id: string; budget_id: string; end_user_id: string; type: string; amount_usd: string; source_event_id: string }>(
       db,
       'SELECT id, budget_id, end_user_id, type, amount_usd::text, source_event_id FROM budget_ledger',
@@ -192,7 +202,8 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
       if (claimsByUser.get(id)?.external_id !== op.externalId) flag('other', `external id claim of ${id} is missing or wrong`);
     }
   }
-  for (const [key, ids] of idsByExternalId) if (ids.size !== 1) flag('duplicate', `external id ${key}: 2xx creates returned ${ids.size} different ids (${[...ids].join(', ')})`);
+  for (const [key, ids] of idsByExternalId)
+    if (ids.size !== 1) flag('duplicate', `external id ${key}: 2xx creates returned ${ids.size} different ids (${[...ids].join(', ')})`);
   for (const [key, count] of created201) if (count > 1) flag('duplicate', `external id ${key}: ${count} creates answered 201`);
   for (const [key, list] of createdByExternalId) if (list.length > 1) flag('duplicate', `external id ${key}: ${list.length} streams`);
 
@@ -207,7 +218,10 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
   for (const [endUserId, userOps] of opsByUser) {
     const stream = streams.get(`end_user-${endUserId}`);
     if (!stream || stream.deleted || userOps.some((op) => op.outcome === 'gave_up' || op.outcome === 'pending')) continue;
-    const lastUpdate = userOps.filter((op) => op.kind === 'update' && op.outcome === 'acked').sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0)).pop();
+    const lastUpdate = userOps
+      .filter((op) => op.kind === 'update' && op.outcome === 'acked')
+      .sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
+      .pop();
     if (!lastUpdate) continue;
     updatesChecked++;
     const row = readRowById.get(endUserId);
@@ -229,14 +243,19 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
     const attempts = committedAttemptsByKey.get(op.idempotencyKey);
     if (attempts && attempts.size > 1) {
       reexecuted++;
-      flag('duplicate', `${op.kind} ${op.externalId} (Idempotency-Key ${op.idempotencyKey}) was executed and committed by ${attempts.size} attempts: ${[...attempts].join(', ')}; final answer ${op.status ?? op.outcome}`);
+      flag(
+        'duplicate',
+        `${op.kind} ${op.externalId} (Idempotency-Key ${op.idempotencyKey}) was executed and committed by ${attempts.size} attempts: ${[...attempts].join(', ')}; final answer ${op.status ?? op.outcome}`,
+      );
     }
-    if (op.outcome === 'rejected' && !options.allowRejected(op)) flag('other', `${op.kind} ${op.externalId} was rejected with ${op.status} ${op.response?.error?.code ?? ''}`);
+    if (op.outcome === 'rejected' && !options.allowRejected(op))
+      flag('other', `${op.kind} ${op.externalId} was rejected with ${op.status} ${op.response?.error?.code ?? ''}`);
   }
 
   // --- 2. outbox and topic -------------------------------------------------------------------------
   const outboxByEvent = new Map(outbox.map((row) => [row.event_id, row]));
-  for (const event of events) if (!outboxByEvent.has(event.event_id)) flag('loss', `event ${event.event_id} (${event.stream_id} v${event.stream_version}) has no outbox row`);
+  for (const event of events)
+    if (!outboxByEvent.has(event.event_id)) flag('loss', `event ${event.event_id} (${event.stream_id} v${event.stream_version}) has no outbox row`);
   for (const row of outbox) {
     if (!eventById.has(row.event_id)) flag('other', `outbox row ${row.id} names no stored event`);
     if (!row.published) flag('loss', `outbox row ${row.id} (event ${row.event_id}) was never published`);
@@ -251,7 +270,8 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
     }
     onTopic.set(eventId, [...(onTopic.get(eventId) ?? []), message]);
   }
-  for (const row of outbox) if (row.published && !onTopic.has(row.event_id)) flag('loss', `outbox row ${row.id} is marked published but event ${row.event_id} is not on the topic`);
+  for (const row of outbox)
+    if (row.published && !onTopic.has(row.event_id)) flag('loss', `outbox row ${row.id} is marked published but event ${row.event_id} is not on the topic`);
   if (foreign !== options.foreignMessages) flag('other', `${foreign} messages on the topic are not stored events (expected ${options.foreignMessages})`);
   const topicDuplicates = [...onTopic.values()].reduce((sum, list) => sum + list.length - 1, 0);
 
@@ -312,7 +332,8 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
     const userBudgets = budgetsByUser.get(stream.endUserId) ?? [];
     const userLedger = ledgerByUser.get(stream.endUserId) ?? [];
     if (stream.deleted) {
-      if (userBudgets.length || userLedger.length) flag('other', `deleted user ${stream.endUserId} still has ${userBudgets.length} budget(s) and ${userLedger.length} ledger row(s)`);
+      if (userBudgets.length || userLedger.length)
+        flag('other', `deleted user ${stream.endUserId} still has ${userBudgets.length} budget(s) and ${userLedger.length} ledger row(s)`);
       if (hashesByUser.get(stream.endUserId)?.length) flag('other', `deleted user ${stream.endUserId} still has key hashes`);
       continue;
     }
@@ -333,16 +354,22 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
       flag('other', `user ${stream.endUserId}: opening ledger row does not name its created event and budget`);
     }
   }
-  for (const [endUserId, list] of budgetsByUser) if (!streams.has(`end_user-${endUserId}`)) flag('duplicate', `${list.length} budget(s) for ${endUserId}, which has no stream`);
-  for (const row of [...rateLimits, ...mcp]) if (streams.get(`end_user-${row.end_user_id}`)?.deleted) flag('other', `deleted user ${row.end_user_id} still has rate limits or MCP connections`);
+  for (const [endUserId, list] of budgetsByUser)
+    if (!streams.has(`end_user-${endUserId}`)) flag('duplicate', `${list.length} budget(s) for ${endUserId}, which has no stream`);
+  for (const row of [...rateLimits, ...mcp])
+    if (streams.get(`end_user-${row.end_user_id}`)?.deleted) flag('other', `deleted user ${row.end_user_id} still has rate limits or MCP connections`);
   // Key hashes (write side) are exactly the keys the live user's events issued.
   const issuedKeys = new Map<string, Set<string>>();
   for (const stream of liveStreams) {
-    issuedKeys.set(stream.endUserId, new Set(stream.events.filter((event) => event.payload?.apiKey?.keyId).map((event) => event.payload.apiKey.keyId as string)));
+    issuedKeys.set(
+      stream.endUserId,
+      new Set(stream.events.filter((event) => event.payload?.apiKey?.keyId).map((event) => event.payload.apiKey.keyId as string)),
+    );
   }
   for (const [endUserId, keys] of issuedKeys) {
     const hashes = new Set((hashesByUser.get(endUserId) ?? []).map((row) => row.key_id));
-    if (hashes.size !== keys.size || [...keys].some((key) => !hashes.has(key))) flag('other', `user ${endUserId}: key hashes ${hashes.size} do not match the ${keys.size} issued keys`);
+    if (hashes.size !== keys.size || [...keys].some((key) => !hashes.has(key)))
+      flag('other', `user ${endUserId}: key hashes ${hashes.size} do not match the ${keys.size} issued keys`);
   }
 
   // --- 6. read tables against a fresh fold of the events ---------------------------------------------
@@ -350,13 +377,19 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
   for (const projection of [END_USERS_PROJECTION, END_USER_API_KEYS_PROJECTION]) {
     const result = await verifyProjection(db, projection);
     readModels[projection.table] = { rows: result.rows, matches: result.matches };
-    if (!result.matches) flag('other', `${projection.table} differs from a fresh fold of the events: table ${result.checksum}, fold ${result.expectedChecksum}; e.g. ${result.sample.join(', ')}`);
+    if (!result.matches)
+      flag(
+        'other',
+        `${projection.table} differs from a fresh fold of the events: table ${result.checksum}, fold ${result.expectedChecksum}; e.g. ${result.sample.join(', ')}`,
+      );
   }
   const [status] = (await projectionStatuses(db)).filter((entry) => entry.projection === 'end_users');
-  if (status.platformsWithWrongTotal) flag('other', `${status.platformsWithWrongTotal} platform(s) have a maintained end-user total that differs from their rows`);
+  if (status.platformsWithWrongTotal)
+    flag('other', `${status.platformsWithWrongTotal} platform(s) have a maintained end-user total that differs from their rows`);
 
   // --- the dead-letter topic -------------------------------------------------------------------------
-  if (deadLetterMessages.length !== options.deadLetters) flag('other', `${deadLetterMessages.length} message(s) on the dead-letter topic (expected ${options.deadLetters})`);
+  if (deadLetterMessages.length !== options.deadLetters)
+    flag('other', `${deadLetterMessages.length} message(s) on the dead-letter topic (expected ${options.deadLetters})`);
 
   const counts: Record<string, number> = {
     logicalRequests: ops.length,
@@ -385,7 +418,16 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
     idempotencyReexecutions: reexecuted,
   };
   const recordsChecked =
-    counts.events + counts.outboxRows + counts.topicMessages + counts.inboxRows + counts.budgets + counts.ledgerRows + counts.keyHashes + counts.readRowsEndUsers + counts.readRowsApiKeys + counts.deadLetters;
+    counts.events +
+    counts.outboxRows +
+    counts.topicMessages +
+    counts.inboxRows +
+    counts.budgets +
+    counts.ledgerRows +
+    counts.keyHashes +
+    counts.readRowsEndUsers +
+    counts.readRowsApiKeys +
+    counts.deadLetters;
   const report: CheckReport = {
     scenario: target.id,
     drained,
@@ -465,7 +507,10 @@ function groupBy<T>(list: readonly T[], key: (item: T) => string): Map<string, T
  * In one REPEATABLE READ snapshot: the live read table against a fresh fold of every end-user
  * stream (the same fold and row shape a projection rebuild writes), by row count and checksum.
  */
-async function verifyProjection(pool: Pool, projection: StreamProjection): Promise<{ rows: number; checksum: string; expectedChecksum: string; matches: boolean; sample: string[] }> {
+async function verifyProjection(
+  pool: Pool,
+  projection: StreamProjection,
+): Promise<{ rows: number; checksum: string; expectedChecksum: string; matches: boolean; sample: string[] }> {
   const client = await pool.connect();
   const expected = `faults_expected_${projection.table}`;
   try {
@@ -479,7 +524,12 @@ async function verifyProjection(pool: Pool, projection: StreamProjection): Promi
     for (;;) {
       const page = await client.query(`FETCH 5000 FROM faults_events`);
       const finished = page.rows.length === 0 ? folder.flush() : folder.push(page.rows);
-      await insertRows(client, expected, projection, finished.flatMap((stream) => projection.rowsOf(stream.state, stream.version)));
+      await insertRows(
+        client,
+        expected,
+        projection,
+        finished.flatMap((stream) => projection.rowsOf(stream.state, stream.version)),
+      );
       if (page.rows.length === 0) break;
     }
     const fold = await tableChecksum(client, expected);

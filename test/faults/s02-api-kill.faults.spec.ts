@@ -54,9 +54,15 @@ describe('S2 API killed under load, clients retry with the same Idempotency-Key'
         load.ops.some((op) => op.attempts.some((attempt) => attempt.requestId === requestId && attempt.status === null)),
       );
       s.note('interruptedRequests', interrupted.length);
-      s.note('interruptedOutcomes', countBy(interrupted, (op) => `${op.kind} ${op.outcome} ${op.status ?? ''}`.trim()));
+      s.note(
+        'interruptedOutcomes',
+        countBy(interrupted, (op) => `${op.kind} ${op.outcome} ${op.status ?? ''}`.trim()),
+      );
       s.note('createsCommittedButUnansweredAtKill2', committedUnanswered.length);
-      s.note('answered409InProgress', load.ops.reduce((sum, op) => sum + op.attempts.filter((attempt) => attempt.status === 409).length, 0));
+      s.note(
+        'answered409InProgress',
+        load.ops.reduce((sum, op) => sum + op.attempts.filter((attempt) => attempt.status === 409).length, 0),
+      );
       s.note('longestInterruptedRequestMs', Math.max(0, ...interrupted.map((op) => (op.endedAt ?? 0) - op.startedAt)));
       s.note('interruptedCommittedBeforeCrash', await committedByInterruptedAttempt(s, interrupted, killTimes));
       for (const requestId of committedUnanswered) {
@@ -88,13 +94,24 @@ async function killBetweenCommitAndAnswer(s: Scenario, api: AppProcess, load: Lo
     api.signal('SIGSTOP');
     // Answers already on their way are read by the client before we look.
     await sleep(25);
-    const open = load.openAttempts().filter(({ op }) => op.kind === 'create').map(({ attempt }) => attempt.requestId);
-    const { rows } = await s.pool.query<{ request_id: string }>("SELECT DISTINCT metadata->>'requestId' AS request_id FROM events WHERE metadata->>'requestId' = ANY($1)", [open]);
+    const open = load
+      .openAttempts()
+      .filter(({ op }) => op.kind === 'create')
+      .map(({ attempt }) => attempt.requestId);
+    const { rows } = await s.pool.query<{ request_id: string }>(
+      "SELECT DISTINCT metadata->>'requestId' AS request_id FROM events WHERE metadata->>'requestId' = ANY($1)",
+      [open],
+    );
     if (rows.length > 0) {
       const at = Date.now();
       await api.kill9();
       const committedRequestIds = rows.map((row) => row.request_id);
-      s.fault('SIGKILL api (frozen between a create commit and its answer)', { pid: api.pid, probes: probe, openCreates: open.length, committedButUnanswered: committedRequestIds });
+      s.fault('SIGKILL api (frozen between a create commit and its answer)', {
+        pid: api.pid,
+        probes: probe,
+        openCreates: open.length,
+        committedButUnanswered: committedRequestIds,
+      });
       return { at, committedRequestIds, probes: probe };
     }
     api.signal('SIGCONT');
@@ -115,7 +132,10 @@ function isInterrupted(attempt: Op['attempts'][number], killTimes: number[]): bo
 /** How many interrupted requests had in fact committed before the crash (their event names the interrupted attempt). */
 async function committedByInterruptedAttempt(s: Scenario, interrupted: Op[], killTimes: number[]): Promise<number> {
   const requestIds = interrupted.flatMap((op) => op.attempts.filter((attempt) => isInterrupted(attempt, killTimes)).map((attempt) => attempt.requestId));
-  const { rows } = await s.pool.query<{ count: number }>("SELECT count(DISTINCT metadata->>'requestId')::int AS count FROM events WHERE metadata->>'requestId' = ANY($1)", [requestIds]);
+  const { rows } = await s.pool.query<{ count: number }>(
+    "SELECT count(DISTINCT metadata->>'requestId')::int AS count FROM events WHERE metadata->>'requestId' = ANY($1)",
+    [requestIds],
+  );
   return rows[0].count;
 }
 

@@ -49,8 +49,13 @@ describe('S3 relay killed between the broker acknowledgement and marking the row
         await waitFor(
           'the acknowledged-but-unmarked rows are published again',
           async () => {
-            const { rows } = await s.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM outbox WHERE event_id = ANY($1) AND published_at IS NOT NULL', [evidence.windowEventIds]);
-            return rows[0].count === evidence.windowEventIds.length && evidence.windowEventIds.every((id) => (tap!.eventIds.get(id) ?? 0) >= 2) ? true : undefined;
+            const { rows } = await s.pool.query<{ count: number }>(
+              'SELECT count(*)::int AS count FROM outbox WHERE event_id = ANY($1) AND published_at IS NOT NULL',
+              [evidence.windowEventIds],
+            );
+            return rows[0].count === evidence.windowEventIds.length && evidence.windowEventIds.every((id) => (tap!.eventIds.get(id) ?? 0) >= 2)
+              ? true
+              : undefined;
           },
           30_000,
         );
@@ -61,7 +66,10 @@ describe('S3 relay killed between the broker acknowledgement and marking the row
       await load.stop();
       const worker = s.processes.find((p) => p.kind === 'worker')!;
       const report = await s.check();
-      s.note('rounds', rounds.map((round) => ({ ...round, windowEventIds: round.windowEventIds.length })));
+      s.note(
+        'rounds',
+        rounds.map((round) => ({ ...round, windowEventIds: round.windowEventIds.length })),
+      );
       s.note('workerDuplicatesAbsorbed', await worker.counter('end_users_worker_messages_total', { outcome: 'duplicate' }));
 
       for (const round of rounds) {
@@ -93,7 +101,9 @@ async function killInTheWindow(s: Scenario, api: AppProcess, tap: LiveTap, quies
     const locked = await waitFor(
       'unpublished outbox rows to lock',
       async () => {
-        const { rows } = await locker.query<{ id: string; event_id: string }>('SELECT id::text, event_id FROM outbox WHERE published_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED');
+        const { rows } = await locker.query<{ id: string; event_id: string }>(
+          'SELECT id::text, event_id FROM outbox WHERE published_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED',
+        );
         return rows.length > 0 ? rows : undefined;
       },
       20_000,
@@ -117,7 +127,12 @@ async function killInTheWindow(s: Scenario, api: AppProcess, tap: LiveTap, quies
     // The relay's batch holds at least one of the locked rows (that is what it waits for); locked rows
     // that committed after its SELECT are not in it and stay unsent while it is stuck.
     const lockedIds = locked.map((row) => row.event_id);
-    await waitFor('the broker acknowledged a locked row (the tap sees it)', async () => (lockedIds.some((id) => tap.eventIds.has(id)) ? true : undefined), 20_000, 20);
+    await waitFor(
+      'the broker acknowledged a locked row (the tap sees it)',
+      async () => (lockedIds.some((id) => tap.eventIds.has(id)) ? true : undefined),
+      20_000,
+      20,
+    );
     await quiesce();
     // Acknowledged but unmarked: unpublished rows the tap has seen, once that set stops growing.
     const acknowledgedUnmarked = async () => {
@@ -125,7 +140,7 @@ async function killInTheWindow(s: Scenario, api: AppProcess, tap: LiveTap, quies
       return rows.map((row) => row.event_id).filter((id) => tap.eventIds.has(id));
     };
     let windowEventIds = await acknowledgedUnmarked();
-    for (let stable = 0; stable < 3; ) {
+    for (let stable = 0; stable < 3;) {
       await sleep(200);
       const again = await acknowledgedUnmarked();
       stable = again.length === windowEventIds.length ? stable + 1 : 0;
@@ -141,9 +156,16 @@ async function killInTheWindow(s: Scenario, api: AppProcess, tap: LiveTap, quies
     });
     // A real crash leaves the same orphan session behind; PostgreSQL ends it once it notices the client is gone.
     await s.pool.query('SELECT pg_terminate_backend($1)', [blocked.pid]);
-    await waitFor('the orphaned relay session is gone', async () => ((await s.pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [blocked.pid])).rows.length === 0 ? true : undefined), 10_000);
+    await waitFor(
+      'the orphaned relay session is gone',
+      async () => ((await s.pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [blocked.pid])).rows.length === 0 ? true : undefined),
+      10_000,
+    );
     await locker.query('ROLLBACK');
-    const { rows: still } = await s.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM outbox WHERE event_id = ANY($1) AND published_at IS NULL', [windowEventIds]);
+    const { rows: still } = await s.pool.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM outbox WHERE event_id = ANY($1) AND published_at IS NULL',
+      [windowEventIds],
+    );
     return { lockedRows: locked.length, relayPid: blocked.pid, relayBlockedOn: blocked.query, windowEventIds, stillUnpublishedAfterKill: still[0].count };
   } finally {
     await locker.end().catch(() => undefined);

@@ -47,8 +47,18 @@ describe('S4 broker stopped for 60 s under load', () => {
       await sleep(10_000);
       await load.stop();
 
-      const drainedOutboxAfter = await waitFor('the outbox drains', async () => ((await unpublishedCount(s)) === 0 ? Date.now() - backAt : undefined), 90_000, 200);
-      const drainedTopicAfter = await waitFor('the worker catches up', async () => ((await groupLag(s.brokers, s.group, s.topic)).total === 0 ? Date.now() - backAt : undefined), 90_000, 250);
+      const drainedOutboxAfter = await waitFor(
+        'the outbox drains',
+        async () => ((await unpublishedCount(s)) === 0 ? Date.now() - backAt : undefined),
+        90_000,
+        200,
+      );
+      const drainedTopicAfter = await waitFor(
+        'the worker catches up',
+        async () => ((await groupLag(s.brokers, s.group, s.topic)).total === 0 ? Date.now() - backAt : undefined),
+        90_000,
+        250,
+      );
       const duringOutage = allAttempts(s.ops).filter((attempt) => attempt.at >= stoppedAt && attempt.at <= backAt);
       const failures = allAttempts(s.ops).filter((attempt) => attempt.status === null || attempt.status >= 300);
       s.note('requestsDuringOutage', duringOutage.length);

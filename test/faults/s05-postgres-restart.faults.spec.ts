@@ -51,13 +51,27 @@ describe('S5 PostgreSQL restarted (fast, then immediate) under load', () => {
       const errors = attempts.filter((attempt) => attempt.status === null || attempt.status >= 300);
       const not503 = errors.filter((attempt) => attempt.status !== 503 || attempt.errorCode !== 'service_unavailable' || !attempt.envelopeOk);
       const outsideOutage = errors.filter((attempt) => !inWindow(attempt.at));
-      const firstSuccessAfter = windows.map((w) => Math.min(...attempts.filter((a) => a.at >= w.to && a.status !== null && a.status < 300).map((a) => a.at)) - w.to);
+      const firstSuccessAfter = windows.map(
+        (w) => Math.min(...attempts.filter((a) => a.at >= w.to && a.status !== null && a.status < 300).map((a) => a.at)) - w.to,
+      );
       s.note('errorsTotal', errors.length);
-      s.note('errorsByStatus', errors.reduce<Record<string, number>>((acc, a) => ({ ...acc, [String(a.status ?? a.network)]: (acc[String(a.status ?? a.network)] ?? 0) + 1 }), {}));
+      s.note(
+        'errorsByStatus',
+        errors.reduce<Record<string, number>>((acc, a) => ({ ...acc, [String(a.status ?? a.network)]: (acc[String(a.status ?? a.network)] ?? 0) + 1 }), {}),
+      );
       s.note('firstSuccessMsAfterPostgresBack', firstSuccessAfter);
-      s.note('outboxPublishedAfterLastRestart', await countOf(s, 'SELECT count(*)::int AS count FROM outbox WHERE published_at > to_timestamp($1 / 1000.0)', [lastUp]));
-      s.note('inboxRowsAfterLastRestart', await countOf(s, 'SELECT count(*)::int AS count FROM processed_events WHERE processed_at > to_timestamp($1 / 1000.0)', [lastUp]));
-      s.note('processes', s.processes.map((p) => ({ label: p.label, pid: p.pid, alive: p.alive })));
+      s.note(
+        'outboxPublishedAfterLastRestart',
+        await countOf(s, 'SELECT count(*)::int AS count FROM outbox WHERE published_at > to_timestamp($1 / 1000.0)', [lastUp]),
+      );
+      s.note(
+        'inboxRowsAfterLastRestart',
+        await countOf(s, 'SELECT count(*)::int AS count FROM processed_events WHERE processed_at > to_timestamp($1 / 1000.0)', [lastUp]),
+      );
+      s.note(
+        'processes',
+        s.processes.map((p) => ({ label: p.label, pid: p.pid, alive: p.alive })),
+      );
 
       const report = await s.check();
       expect({ apiAlive: api.alive, workerAlive: worker.alive }).toEqual({ apiAlive: true, workerAlive: true });

@@ -7,7 +7,17 @@ import { tableChecksum } from '../../libs/projections/src/projection-tables';
 jest.setTimeout(200_000);
 
 /** Every table the worker writes, and the read tables, by checksum (row count and a hash of every row's text). */
-const SIDE_EFFECT_TABLES = ['budgets', 'budget_ledger', 'processed_events', 'end_user_key_hashes', 'end_user_rate_limits', 'mcp_connections', 'end_users', 'end_user_api_keys', 'platform_end_user_counts'];
+const SIDE_EFFECT_TABLES = [
+  'budgets',
+  'budget_ledger',
+  'processed_events',
+  'end_user_key_hashes',
+  'end_user_rate_limits',
+  'mcp_connections',
+  'end_users',
+  'end_user_api_keys',
+  'platform_end_user_counts',
+];
 
 /**
  * Scenario 6. After a normal run has drained, the worker's consumer group is reset to the start of
@@ -41,7 +51,9 @@ describe('S6 whole topic replayed to the worker, every message published twice',
         for (let start = 0; start < messages.length; start += 500) {
           await producer.send(
             s.topic,
-            messages.slice(start, start + 500).map((message) => ({ key: message.key, value: message.value, headers: { ...message.headers, 'faults.copy': 'true' } })),
+            messages
+              .slice(start, start + 500)
+              .map((message) => ({ key: message.key, value: message.value, headers: { ...message.headers, 'faults.copy': 'true' } })),
           );
         }
         s.fault('every message of the topic published a second time', { messages: messages.length });
@@ -50,7 +62,12 @@ describe('S6 whole topic replayed to the worker, every message published twice',
       }
 
       const replayer = await s.startWorker({ label: 'worker-replay' });
-      await waitFor('the replaying worker reaches the end of the topic', async () => ((await groupLag(s.brokers, s.group, s.topic)).total === 0 ? true : undefined), 120_000, 500);
+      await waitFor(
+        'the replaying worker reaches the end of the topic',
+        async () => ((await groupLag(s.brokers, s.group, s.topic)).total === 0 ? true : undefined),
+        120_000,
+        500,
+      );
       const after = await checksums(s);
       const outcomes = {
         applied: await replayer.counter('end_users_worker_messages_total', { outcome: 'applied' }),
@@ -59,7 +76,12 @@ describe('S6 whole topic replayed to the worker, every message published twice',
         dead_lettered: await replayer.counter('end_users_worker_messages_total', { outcome: 'dead_lettered' }),
       };
       const withReaction = first.counts.inboxRows;
-      s.note('firstPass', { events: first.counts.events, topicMessages: first.counts.topicMessages, inboxRows: first.counts.inboxRows, recordsChecked: first.recordsChecked });
+      s.note('firstPass', {
+        events: first.counts.events,
+        topicMessages: first.counts.topicMessages,
+        inboxRows: first.counts.inboxRows,
+        recordsChecked: first.recordsChecked,
+      });
       s.note('deliveredOnReplay', first.topicMessages.length * 2);
       s.note('replayOutcomes', outcomes);
       s.note('checksumsBefore', before);

@@ -84,7 +84,20 @@ describe('S7 a transaction held open while later ones commit, and aborted transa
         );
         const holdStartedAt = Date.now();
         patching = patchTraffic(direct, liveUsers, 4);
-        if (process.env.FAULTS_DEBUG) for (let i = 0; i < 4; i++) { await sleep(1000); s.say(JSON.stringify((await s.pool.query("SELECT pid, application_name, state, wait_event_type, wait_event, left(query, 60) AS q, pg_blocking_pids(pid) AS b FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle'")).rows)); s.say(`patched so far: ${direct.ops.filter((op) => op.kind === 'update').length}`); }
+        if (process.env.FAULTS_DEBUG)
+          for (let i = 0; i < 4; i++) {
+            await sleep(1000);
+            s.say(
+              JSON.stringify(
+                (
+                  await s.pool.query(
+                    "SELECT pid, application_name, state, wait_event_type, wait_event, left(query, 60) AS q, pg_blocking_pids(pid) AS b FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle'",
+                  )
+                ).rows,
+              ),
+            );
+            s.say(`patched so far: ${direct.ops.filter((op) => op.kind === 'update').length}`);
+          }
         const maxIdAtHold = await countOf(s, 'SELECT coalesce(max(id), 0)::int AS count FROM outbox');
         s.fault('transactions held open after inserting their event and outbox row', { transactions: HELD, xids: held.map((row) => row.xid) });
 
@@ -136,7 +149,10 @@ describe('S7 a transaction held open while later ones commit, and aborted transa
       );
       const outboxGaps = await countOf(s, 'SELECT (max(id) - count(*))::int AS count FROM outbox');
       const positionGaps = await countOf(s, 'SELECT (max(global_position) - count(*))::int AS count FROM events');
-      s.note('lateCommits', late.map((row) => ({ outboxId: row.id, publishedAfterRowsWithHigherIds: row.overtaken_by })));
+      s.note(
+        'lateCommits',
+        late.map((row) => ({ outboxId: row.id, publishedAfterRowsWithHigherIds: row.overtaken_by })),
+      );
       s.note('outboxIdGaps', outboxGaps);
       s.note('eventPositionGaps', positionGaps);
 
@@ -145,7 +161,10 @@ describe('S7 a transaction held open while later ones commit, and aborted transa
       const allEventIds = (await s.pool.query<{ event_id: string }>('SELECT event_id FROM events')).rows.map((row) => row.event_id);
       const followed = follower.compare(allEventIds);
       s.note('readAllFollower', followed);
-      s.note('readTwiceInBatches', followed.readTwice.map((id) => ({ id, batches: follower!.batches.get(id) })));
+      s.note(
+        'readTwiceInBatches',
+        followed.readTwice.map((id) => ({ id, batches: follower!.batches.get(id) })),
+      );
       expect(answered.map((op) => op.status)).toEqual(Array(HELD).fill(204));
       expect(late).toHaveLength(HELD);
       expect(late.every((row) => row.overtaken_by > 0)).toBe(true);
@@ -205,7 +224,10 @@ class ReadAllFollower {
     const { events, checkpoint } = await readAll(this.sql, this.checkpoint, 1_000);
     for (const event of events) {
       this.seen.set(event.eventId, (this.seen.get(event.eventId) ?? 0) + 1);
-      this.batches.set(event.eventId, [...(this.batches.get(event.eventId) ?? []), `${this.checkpoint.transactionId}/${this.checkpoint.position}->${checkpoint.transactionId}/${checkpoint.position}`]);
+      this.batches.set(event.eventId, [
+        ...(this.batches.get(event.eventId) ?? []),
+        `${this.checkpoint.transactionId}/${this.checkpoint.position}->${checkpoint.transactionId}/${checkpoint.position}`,
+      ]);
     }
     this.checkpoint = checkpoint;
     return events.length;

@@ -37,7 +37,12 @@ describe('S8 a second worker joins under load; a worker frozen past its session 
       await waitFor('the group is stable with two members', async () => stableMembers(s, 2), 60_000, 250);
       const rebalancedAfterMs = Date.now() - joinAt;
       const inboxBefore = await inboxCount(s);
-      await waitFor('both workers apply events', async () => ((await b.counter('end_users_worker_messages_total', { outcome: 'applied' })) > 0 ? true : undefined), 30_000, 250);
+      await waitFor(
+        'both workers apply events',
+        async () => ((await b.counter('end_users_worker_messages_total', { outcome: 'applied' })) > 0 ? true : undefined),
+        30_000,
+        250,
+      );
       await sleep(5_000);
 
       const frozenAt = Date.now();

@@ -70,7 +70,12 @@ describe('S9 poison messages', () => {
         expect(behind).toBeDefined();
         await waitFor(
           `the partition flows past ${poison.name}`,
-          async () => ((await countOf(s, "SELECT count(*)::int AS count FROM processed_events p JOIN events e USING (event_id) WHERE e.stream_id = $1", [`end_user-${behind}`])) > 0 ? true : undefined),
+          async () =>
+            (await countOf(s, 'SELECT count(*)::int AS count FROM processed_events p JOIN events e USING (event_id) WHERE e.stream_id = $1', [
+              `end_user-${behind}`,
+            ])) > 0
+              ? true
+              : undefined,
           FLOW_BOUND_MS,
           50,
         );
@@ -83,7 +88,9 @@ describe('S9 poison messages', () => {
       const dead = await readTopic(s.brokers, s.dlt);
       const found = poisons.map((poison, index) => {
         const origin = results[index];
-        const letter = dead.find((message) => message.headers['dlt.origin.partition'] === String(origin.partition) && message.headers['dlt.origin.offset'] === origin.offset);
+        const letter = dead.find(
+          (message) => message.headers['dlt.origin.partition'] === String(origin.partition) && message.headers['dlt.origin.offset'] === origin.offset,
+        );
         return {
           name: poison.name,
           onDeadLetterTopic: !!letter,
@@ -94,11 +101,30 @@ describe('S9 poison messages', () => {
           attempts: Number(letter?.headers['dlt.attempts']),
         };
       });
-      s.note('poison', results.map((result, index) => ({ ...result, dlt: found[index], error: dead.find((m) => m.headers['dlt.origin.offset'] === result.offset && m.headers['dlt.origin.partition'] === String(result.partition))?.headers['dlt.error'] })));
-      const inboxOfPoison = await countOf(s, 'SELECT count(*)::int AS count FROM processed_events WHERE event_id = ANY($1)', [poisons.map((poison) => poison.headers.event_id)]);
+      s.note(
+        'poison',
+        results.map((result, index) => ({
+          ...result,
+          dlt: found[index],
+          error: dead.find((m) => m.headers['dlt.origin.offset'] === result.offset && m.headers['dlt.origin.partition'] === String(result.partition))?.headers[
+            'dlt.error'
+          ],
+        })),
+      );
+      const inboxOfPoison = await countOf(s, 'SELECT count(*)::int AS count FROM processed_events WHERE event_id = ANY($1)', [
+        poisons.map((poison) => poison.headers.event_id),
+      ]);
 
       expect(found).toEqual(
-        poisons.map((poison) => ({ name: poison.name, onDeadLetterTopic: true, originTopic: true, sameKeyAndValue: true, originalHeadersKept: true, errorNamed: true, attempts: poison.attempts })),
+        poisons.map((poison) => ({
+          name: poison.name,
+          onDeadLetterTopic: true,
+          originTopic: true,
+          sameKeyAndValue: true,
+          originalHeadersKept: true,
+          errorNamed: true,
+          attempts: poison.attempts,
+        })),
       );
       expect(results.every((result) => result.flowedAfterMs < FLOW_BOUND_MS)).toBe(true);
       expect(inboxOfPoison).toBe(0);
@@ -134,23 +160,52 @@ function created(platformId: string, endUserId: string, eventId: string, budget:
 
 function malformedJson(key: string): Poison {
   const h = headers('end_user.created');
-  return { name: 'malformed JSON', key, value: `{"event_id": "${h.event_id}", "event_type": "end_user.created", "data": {`, headers: h, error: /not valid JSON/, attempts: 1 };
+  return {
+    name: 'malformed JSON',
+    key,
+    value: `{"event_id": "${h.event_id}", "event_type": "end_user.created", "data": {`,
+    headers: h,
+    error: /not valid JSON/,
+    attempts: 1,
+  };
 }
 
 function unknownType(key: string, platformId: string): Poison {
   const h = headers('end_user.renamed');
-  const value = JSON.stringify({ event_id: h.event_id, event_type: 'end_user.renamed', schema_version: 1, occurred_at: new Date().toISOString(), platform_id: platformId, end_user_id: key, data: {} });
+  const value = JSON.stringify({
+    event_id: h.event_id,
+    event_type: 'end_user.renamed',
+    schema_version: 1,
+    occurred_at: new Date().toISOString(),
+    platform_id: platformId,
+    end_user_id: key,
+    data: {},
+  });
   return { name: 'unknown event type', key, value, headers: h, error: /unknown event_type "end_user\.renamed"/, attempts: 1 };
 }
 
 function unknownPlatform(key: string): Poison {
   const h = headers('end_user.created');
   const platformId = randomUUID();
-  return { name: 'unknown platform', key, value: JSON.stringify(created(platformId, key, h.event_id, { max_usd: 5 })), headers: h, error: new RegExp(`platform ${platformId} does not exist`), attempts: 1 };
+  return {
+    name: 'unknown platform',
+    key,
+    value: JSON.stringify(created(platformId, key, h.event_id, { max_usd: 5 })),
+    headers: h,
+    error: new RegExp(`platform ${platformId} does not exist`),
+    attempts: 1,
+  };
 }
 
 function refusedBudget(key: string, platformId: string): Poison {
   const h = headers('end_user.created');
   // Valid by the contract (no maximum), too large for numeric(12,6): the database refuses it every time.
-  return { name: 'budget the database refuses', key, value: JSON.stringify(created(platformId, randomUUID(), h.event_id, { max_usd: 10_000_000 })), headers: h, error: /numeric field overflow/, attempts: MAX_ATTEMPTS };
+  return {
+    name: 'budget the database refuses',
+    key,
+    value: JSON.stringify(created(platformId, randomUUID(), h.event_id, { max_usd: 10_000_000 })),
+    headers: h,
+    error: /numeric field overflow/,
+    attempts: MAX_ATTEMPTS,
+  };
 }

@@ -81,7 +81,11 @@ describe('S10 slow and broken connections to PostgreSQL and the broker', () => {
         await during('blackhole', 30_000, () => {
           pgProxy.blackhole();
           kafkaProxy.blackhole();
-          s.fault('blackhole of PostgreSQL and the broker', { forSeconds: 30, openPgConnections: pgProxy.openConnections, openKafkaConnections: kafkaProxy.openConnections });
+          s.fault('blackhole of PostgreSQL and the broker', {
+            forSeconds: 30,
+            openPgConnections: pgProxy.openConnections,
+            openKafkaConnections: kafkaProxy.openConnections,
+          });
         });
         await during('healed-2', 5_000, () => heal());
         let resets = 0;
@@ -124,10 +128,16 @@ describe('S10 slow and broken connections to PostgreSQL and the broker', () => {
         };
         s.note('phases', byPhase);
         s.note('memory', { api: growth('api'), worker: growth('worker') });
-        s.note('slowestAttempts', slow.slice(0, 10).map((a) => `${phaseOf(a.at)} ${a.op.method} ${a.ms} ms -> ${a.status ?? a.network}`));
+        s.note(
+          'slowestAttempts',
+          slow.slice(0, 10).map((a) => `${phaseOf(a.at)} ${a.op.method} ${a.ms} ms -> ${a.status ?? a.network}`),
+        );
         s.note('proxyStats', { postgres: pgProxy.stats, broker: kafkaProxy.stats });
 
-        const summary = (list: typeof attempts) => ({ count: list.length, first: list.slice(0, 5).map((a) => `${phaseOf(a.at)} ${a.op.method} ${a.ms} ms -> ${a.status ?? a.network} ${a.errorCode ?? ''}`.trim()) });
+        const summary = (list: typeof attempts) => ({
+          count: list.length,
+          first: list.slice(0, 5).map((a) => `${phaseOf(a.at)} ${a.op.method} ${a.ms} ms -> ${a.status ?? a.network} ${a.errorCode ?? ''}`.trim()),
+        });
         expect({
           answeredLaterThanDeadline: summary(slow),
           answersOtherThan2xxOr503: summary(wrong),

@@ -72,7 +72,10 @@ describe('S11 clock skew of ±300 s on the worker and the relay', () => {
       s.note('appClockMinusDatabaseClockSeconds', skew.rows);
       s.note('workerClockSkewObservedMs', workerSkewMs);
       s.note('streamsWhoseTimestampsRunBackwards', backwards);
-      s.note('replaysAfterTheJump', { requests: replays.length, replayed201SameId: replays.filter((op, i) => op.status === 201 && op.attempts.at(-1)?.replayed && op.response?.id === phase1[i].endUserId).length });
+      s.note('replaysAfterTheJump', {
+        requests: replays.length,
+        replayed201SameId: replays.filter((op, i) => op.status === 201 && op.attempts.at(-1)?.replayed && op.response?.id === phase1[i].endUserId).length,
+      });
       s.note('keyReusedWithAnotherBody', reused.status);
 
       const report = await s.check({ allowRejected: (op) => op === reused });
@@ -81,9 +84,9 @@ describe('S11 clock skew of ±300 s on the worker and the relay', () => {
       expect(workerSkewMs[0]).toBeLessThan(-(SKEW_S - 30) * 1000);
       expect(workerSkewMs[1]).toBeGreaterThan((SKEW_S - 30) * 1000);
       expect(backwards).toBeGreaterThanOrEqual(PHASE1_USERS);
-      expect(replays.map((op, i) => ({ status: op.status, replayed: op.attempts.at(-1)?.replayed, sameUser: op.response?.id === phase1[i].endUserId }))).toEqual(
-        phase1.map(() => ({ status: 201, replayed: true, sameUser: true })),
-      );
+      expect(
+        replays.map((op, i) => ({ status: op.status, replayed: op.attempts.at(-1)?.replayed, sameUser: op.response?.id === phase1[i].endUserId })),
+      ).toEqual(phase1.map(() => ({ status: 201, replayed: true, sameUser: true })));
       expect({ status: reused.status, code: reused.response?.error?.code }).toEqual({ status: 422, code: 'idempotency_key_reused' });
       expect(later.every((op) => op.outcome === 'acked')).toBe(true);
       expectClean(s, report);

@@ -10,7 +10,8 @@ jest.setTimeout(60_000);
 /** Issue 3 item 8: a create with a platform default gets its auto-budget and opening ledger row from the worker. */
 describe('auto-budget provisioning (API → outbox → Kafka → worker)', () => {
   const e2e = useE2eFixture({ worker: true });
-  const getBudget = (c: PlatformClient, endUserId: string) => request(e2e.api.server).get(`${c.base}/end-users/${endUserId}/budget`).set(bearer(c.platform.key));
+  const getBudget = (c: PlatformClient, endUserId: string) =>
+    request(e2e.api.server).get(`${c.base}/end-users/${endUserId}/budget`).set(bearer(c.platform.key));
   const getLedger = (c: PlatformClient, endUserId: string, query = '') =>
     request(e2e.api.server).get(`${c.base}/end-users/${endUserId}/budget/transactions${query}`).set(bearer(c.platform.key));
   const getMyBudget = (key: string) => request(e2e.api.server).get('/v1/me/budget').set(bearer(key));
@@ -64,7 +65,20 @@ describe('auto-budget provisioning (API → outbox → Kafka → worker)', () =>
     expect(ledger.body.data).toHaveLength(1);
     const [opening] = ledger.body.data;
     expect(Object.keys(opening).sort()).toEqual(
-      ['amount_usd', 'budget_id', 'created_at', 'end_user_id', 'id', 'max_usd_after', 'metadata', 'platform_id', 'reason', 'remaining_usd_after', 'type', 'used_usd_after'].sort(),
+      [
+        'amount_usd',
+        'budget_id',
+        'created_at',
+        'end_user_id',
+        'id',
+        'max_usd_after',
+        'metadata',
+        'platform_id',
+        'reason',
+        'remaining_usd_after',
+        'type',
+        'used_usd_after',
+      ].sort(),
     );
     expect(opening).toMatchObject({
       budget_id: created.budget.id,
@@ -122,10 +136,7 @@ describe('auto-budget provisioning (API → outbox → Kafka → worker)', () =>
     await waitForInbox(e2e.db, PROVISION_REACTION, await storedEventId(e2e.db, created.id, 'EndUserCreated'));
     // Both of this user's events are on the topic before counting (api_key_issued has no budget reaction).
     await eventually(async () => {
-      const [{ count }] = await e2e.db.query(
-        `SELECT count(*)::int AS count FROM outbox WHERE message_key = $1 AND published_at IS NULL`,
-        [created.id],
-      );
+      const [{ count }] = await e2e.db.query(`SELECT count(*)::int AS count FROM outbox WHERE message_key = $1 AND published_at IS NULL`, [created.id]);
       return count === 0 ? true : undefined;
     });
     expect(await countWhere(e2e.db, 'budgets', 'end_user_id', created.id)).toBe(1);

@@ -33,7 +33,12 @@ describe('dead-letter topic', () => {
     (schemaViolation.data.api_key as unknown as Record<string, unknown>).raw_key = 'sk-eu_not-really';
 
     const poison = [
-      { name: 'malformed JSON', value: '{"event_id": "oops", "event_type": "end_user.created", ', headers: { event_type: 'end_user.created', schema_version: '1' }, error: /JSON/i },
+      {
+        name: 'malformed JSON',
+        value: '{"event_id": "oops", "event_type": "end_user.created", ',
+        headers: { event_type: 'end_user.created', schema_version: '1' },
+        error: /JSON/i,
+      },
       { name: 'unknown event_type', value: JSON.stringify(unknownType), headers: eventHeaders(unknownType), error: /event_type/ },
       { name: 'schema violation', value: JSON.stringify(schemaViolation), headers: eventHeaders(schemaViolation), error: /schema/i },
       { name: 'unknown platform', value: JSON.stringify(unknownPlatform), headers: eventHeaders(unknownPlatform), error: new RegExp(ghostPlatform) },

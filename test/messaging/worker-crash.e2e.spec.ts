@@ -36,10 +36,14 @@ describe('worker killed mid-stream', () => {
     const first = spawnApp('worker');
     workers.push(first);
     // Kill it while it works through the backlog: some budgets done, not all.
-    const atKill = await eventually(async () => {
-      const count = await provisionedCount(c.platform.id);
-      return count >= 10 ? count : undefined;
-    }, 60_000, 5);
+    const atKill = await eventually(
+      async () => {
+        const count = await provisionedCount(c.platform.id);
+        return count >= 10 ? count : undefined;
+      },
+      60_000,
+      5,
+    );
     await killHard(first);
     const afterKill = await provisionedCount(c.platform.id);
     expect({ atKill, killedMidStream: afterKill < USERS }).toEqual({ atKill, killedMidStream: true });

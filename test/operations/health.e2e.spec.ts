@@ -24,7 +24,11 @@ describe('health endpoints', () => {
   async function start(app: 'api' | 'worker', port: number): Promise<string> {
     const viaProxy = new URL(databaseUrl.toString());
     viaProxy.port = String(proxy.port);
-    const child = spawnApp(app, { DATABASE_URL: viaProxy.toString(), [app === 'api' ? 'PORT' : 'WORKER_PORT']: String(port), KAFKA_CONSUMER_GROUP: `health-${Date.now()}` });
+    const child = spawnApp(app, {
+      DATABASE_URL: viaProxy.toString(),
+      [app === 'api' ? 'PORT' : 'WORKER_PORT']: String(port),
+      KAFKA_CONSUMER_GROUP: `health-${Date.now()}`,
+    });
     children.push(child);
     const base = `http://127.0.0.1:${port}`;
     await eventually(async () => ((await request(base).get('/health/live')).status === 200 ? true : undefined), 30_000, 200);

@@ -21,7 +21,8 @@ describe('projection rebuild', () => {
     await db.destroy();
   });
 
-  const create = (externalId: string) => request(api.server).post(`/v1/platforms/${platform.id}/end-users`).set(bearer(platform.key)).send({ external_id: externalId });
+  const create = (externalId: string) =>
+    request(api.server).post(`/v1/platforms/${platform.id}/end-users`).set(bearer(platform.key)).send({ external_id: externalId });
 
   async function writeWhile(done: () => boolean): Promise<{ writes: number; failures: string[] }> {
     let writes = 0;
@@ -30,7 +31,10 @@ describe('projection rebuild', () => {
       for (let i = 0; !done(); i++) {
         const created = await create(`rebuild-${lane}-${i}-${Date.now()}`);
         if (created.status !== 201) failures.push(`create ${created.status}`);
-        const patched = await request(api.server).patch(`/v1/platforms/${platform.id}/end-users/${created.body.id}`).set(bearer(platform.key)).send({ display_name: `n${i}` });
+        const patched = await request(api.server)
+          .patch(`/v1/platforms/${platform.id}/end-users/${created.body.id}`)
+          .set(bearer(platform.key))
+          .send({ display_name: `n${i}` });
         if (patched.status !== 200) failures.push(`patch ${patched.status}`);
         if (i % 3 === 0) {
           const deleted = await request(api.server).delete(`/v1/platforms/${platform.id}/end-users/${created.body.id}`).set(bearer(platform.key));

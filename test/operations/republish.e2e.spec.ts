@@ -27,9 +27,16 @@ describe('events republish', () => {
 
   it("re-publishes one user's events in order with the same event ids, marked as replays", async () => {
     const platform = await createTestPlatform(db, { default_budget_usd: 3 });
-    const created = await request(api.server).post(`/v1/platforms/${platform.id}/end-users`).set(bearer(platform.key)).send({ external_id: `replay-${Date.now()}` });
+    const created = await request(api.server)
+      .post(`/v1/platforms/${platform.id}/end-users`)
+      .set(bearer(platform.key))
+      .send({ external_id: `replay-${Date.now()}` });
     const userId: string = created.body.id;
-    await request(api.server).patch(`/v1/platforms/${platform.id}/end-users/${userId}`).set(bearer(platform.key)).send({ display_name: 'Replayed' }).expect(200);
+    await request(api.server)
+      .patch(`/v1/platforms/${platform.id}/end-users/${userId}`)
+      .set(bearer(platform.key))
+      .send({ display_name: 'Replayed' })
+      .expect(200);
     await request(api.server).delete(`/v1/platforms/${platform.id}/end-users/${userId}`).set(bearer(platform.key)).expect(204);
     const stored: { event_id: string }[] = await db.query('SELECT event_id FROM events WHERE stream_id = $1 ORDER BY stream_version', [`end_user-${userId}`]);
 
@@ -50,10 +57,15 @@ describe('events republish', () => {
     const platform = await createTestPlatform(db);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const created = await request(api.server).post(`/v1/platforms/${platform.id}/end-users`).set(bearer(platform.key)).send({ external_id: `range-${i}-${Date.now()}` });
+      const created = await request(api.server)
+        .post(`/v1/platforms/${platform.id}/end-users`)
+        .set(bearer(platform.key))
+        .send({ external_id: `range-${i}-${Date.now()}` });
       ids.push(created.body.id);
     }
-    const positions: { p: string }[] = await db.query('SELECT global_position::text AS p FROM events WHERE stream_id = ANY($1) ORDER BY global_position', [ids.map((id) => `end_user-${id}`)]);
+    const positions: { p: string }[] = await db.query('SELECT global_position::text AS p FROM events WHERE stream_id = ANY($1) ORDER BY global_position', [
+      ids.map((id) => `end_user-${id}`),
+    ]);
     const published = await republishEvents(poolOf(db), publisher, testTopic(), { fromPosition: BigInt(positions[1].p), toPosition: BigInt(positions[1].p) });
     expect(published).toBe(1);
   }, 60_000);

@@ -18,7 +18,11 @@ describe('Idempotency-Key on mutating requests', () => {
     const body = { external_id: `idem-user-${Date.now()}`, metadata: { a: 1, b: 2 } };
     const first = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(body);
     expect(first.status).toBe(201);
-    const again = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ metadata: { b: 2, a: 1 }, external_id: body.external_id });
+    const again = await request(e2e.api.server)
+      .post(base())
+      .set(bearer(platform.key))
+      .set('Idempotency-Key', idempotencyKey)
+      .send({ metadata: { b: 2, a: 1 }, external_id: body.external_id });
     expect(again.status).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
@@ -28,8 +32,17 @@ describe('Idempotency-Key on mutating requests', () => {
 
   it('refuses the same key with a different body with 422', async () => {
     const idempotencyKey = key();
-    await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: `a-${Date.now()}` }).expect(201);
-    const other = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: `b-${Date.now()}` });
+    await request(e2e.api.server)
+      .post(base())
+      .set(bearer(platform.key))
+      .set('Idempotency-Key', idempotencyKey)
+      .send({ external_id: `a-${Date.now()}` })
+      .expect(201);
+    const other = await request(e2e.api.server)
+      .post(base())
+      .set(bearer(platform.key))
+      .set('Idempotency-Key', idempotencyKey)
+      .send({ external_id: `b-${Date.now()}` });
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('idempotency_key_reused');
   });
@@ -40,7 +53,11 @@ describe('Idempotency-Key on mutating requests', () => {
     const fingerprintOf = (await import('../../apps/api/src/idempotency/request-fingerprint')).requestFingerprint;
     const path = base();
     const payload = { external_id: `flight-${Date.now()}` };
-    await e2e.db.query('INSERT INTO idempotency_keys (platform_id, key, fingerprint) VALUES ($1, $2, $3)', [platform.id, idempotencyKey, fingerprintOf('POST', path, payload)]);
+    await e2e.db.query('INSERT INTO idempotency_keys (platform_id, key, fingerprint) VALUES ($1, $2, $3)', [
+      platform.id,
+      idempotencyKey,
+      fingerprintOf('POST', path, payload),
+    ]);
     const second = await request(e2e.api.server).post(path).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(payload);
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe('conflict');
@@ -69,7 +86,10 @@ describe('Idempotency-Key on mutating requests', () => {
     expect({ ...replayed.body.error, request_id: undefined }).toEqual({ ...invalid.body.error, request_id: undefined });
     expect(replayed.body.error.request_id).toBe(replayed.headers['x-request-id']);
 
-    const created = await request(e2e.api.server).post(base()).set(bearer(platform.key)).send({ external_id: `del-${Date.now()}` });
+    const created = await request(e2e.api.server)
+      .post(base())
+      .set(bearer(platform.key))
+      .send({ external_id: `del-${Date.now()}` });
     const deleteKey = key();
     expect((await request(e2e.api.server).delete(`${base()}/${created.body.id}`).set(bearer(platform.key)).set('Idempotency-Key', deleteKey)).status).toBe(204);
     const again = await request(e2e.api.server).delete(`${base()}/${created.body.id}`).set(bearer(platform.key)).set('Idempotency-Key', deleteKey);
@@ -82,7 +102,11 @@ describe('Idempotency-Key on mutating requests', () => {
     const other = await createTestPlatform(e2e.db);
     const idempotencyKey = key();
     const mine = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: 'same-id' });
-    const theirs = await request(e2e.api.server).post(`/v1/platforms/${other.id}/end-users`).set(bearer(other.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: 'same-id' });
+    const theirs = await request(e2e.api.server)
+      .post(`/v1/platforms/${other.id}/end-users`)
+      .set(bearer(other.key))
+      .set('Idempotency-Key', idempotencyKey)
+      .send({ external_id: 'same-id' });
     expect([200, 201]).toContain(mine.status);
     expect(theirs.status).toBe(201);
     expect(theirs.body.platform_id).toBe(other.id);
@@ -103,7 +127,11 @@ describe('stored idempotent responses', () => {
     try {
       const platform = await createTestPlatform(db);
       const idempotencyKey = `sealed-${Date.now()}`;
-      const created = await request(api.server).post(`/v1/platforms/${platform.id}/end-users`).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send({ external_id: `sealed-${Date.now()}` });
+      const created = await request(api.server)
+        .post(`/v1/platforms/${platform.id}/end-users`)
+        .set(bearer(platform.key))
+        .set('Idempotency-Key', idempotencyKey)
+        .send({ external_id: `sealed-${Date.now()}` });
       expect(created.status).toBe(201);
       const [row] = await db.query('SELECT body::text AS body FROM idempotency_keys WHERE platform_id = $1 AND key = $2', [platform.id, idempotencyKey]);
       expect(row.body).not.toContain(created.body.api_key.raw_key);

@@ -106,7 +106,11 @@ function caseArb(route: DocumentedRoute, w: World): fc.Arbitrary<FuzzCase> {
   const with_ = (aspect: string, label: string, change: (c: FuzzCase) => Partial<FuzzCase>) => (c: FuzzCase) => ({ ...c, ...change(c), aspect, label });
   const aspects: fc.Arbitrary<FuzzCase>[] = [];
   if (route.security) {
-    aspects.push(fc.tuple(valid, authGarbageArb(keysFor(route, w))).map(([c, auth]) => with_('auth', auth.label, () => ({ headers: { ...c.headers, Authorization: auth.authorization } }))(c)));
+    aspects.push(
+      fc
+        .tuple(valid, authGarbageArb(keysFor(route, w)))
+        .map(([c, auth]) => with_('auth', auth.label, () => ({ headers: { ...c.headers, Authorization: auth.authorization } }))(c)),
+    );
   }
   if (route.pathParams.length > 0) {
     const named: Record<string, (name: string, uuid: string) => string> = {
@@ -120,15 +124,17 @@ function caseArb(route: DocumentedRoute, w: World): fc.Arbitrary<FuzzCase> {
     aspects.push(
       fc.tuple(valid, fc.constantFrom(...route.pathParams), value, fc.uuid()).map(([c, name, v, uuid]) => {
         const resolved = named[v]?.(name, uuid) ?? v;
-        return with_('path', `${name}=${v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : v}`, () => ({ pathValues: { ...c.pathValues, [name]: resolved } }))(c);
+        return with_('path', `${name}=${v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : v}`, () => ({ pathValues: { ...c.pathValues, [name]: resolved } }))(
+          c,
+        );
       }),
     );
   }
   aspects.push(fc.tuple(valid, queryGarbageArb(route.queryParams)).map(([c, q]) => with_('query', q.label, () => ({ query: q.query }))(c)));
   aspects.push(
-    fc.tuple(valid, bodyGarbageArb(route.body)).map(([c, b]) =>
-      with_('body', b.label, () => ({ body: b.body, headers: { ...c.headers, 'Content-Type': 'application/json' } }))(c),
-    ),
+    fc
+      .tuple(valid, bodyGarbageArb(route.body))
+      .map(([c, b]) => with_('body', b.label, () => ({ body: b.body, headers: { ...c.headers, 'Content-Type': 'application/json' } }))(c)),
   );
   aspects.push(
     fc
@@ -167,14 +173,27 @@ function caseArb(route: DocumentedRoute, w: World): fc.Arbitrary<FuzzCase> {
           fc.constantFrom('', ' ', 'x'.repeat(256), 'é', 'a b', '\t').map((v) => ['Idempotency-Key', v] as const),
           fc.constantFrom('W/"0"', '"abc"', '"-1"', '"99999999999999999999"', '"1", "2"', '"', '1', '"01"', '*x').map((v) => ['If-Match', v] as const),
           fc.constantFrom('', 'a b', 'x'.repeat(200), '<script>', '../../etc', 'é').map((v) => ['X-Request-Id', v] as const),
-          fc.constantFrom('Accept: application/xml', 'Accept: */*; q=0', 'Accept-Charset: utf-16', 'Origin: https://evil.example', 'X-HTTP-Method-Override: DELETE', 'X-Forwarded-For: ::1, 127.0.0.1').map((v) => v.split(': ') as [string, string]),
+          fc
+            .constantFrom(
+              'Accept: application/xml',
+              'Accept: */*; q=0',
+              'Accept-Charset: utf-16',
+              'Origin: https://evil.example',
+              'X-HTTP-Method-Override: DELETE',
+              'X-Forwarded-For: ::1, 127.0.0.1',
+            )
+            .map((v) => v.split(': ') as [string, string]),
         ),
       )
       .map(([c, [name, value]]) => with_('headers', `${name}: ${JSON.stringify(value.slice(0, 24))}`, () => ({ headers: { ...c.headers, [name]: value } }))(c)),
   );
   const otherMethods = ALL_METHODS.filter((method) => !ROUTES.some((r) => r.path === route.path && r.method === method));
   if (otherMethods.length > 0) {
-    aspects.push(fc.tuple(valid, fc.constantFrom(...otherMethods)).map(([c, method]) => with_('method', `undocumented method ${method.toUpperCase()}`, () => ({ method }))(c)));
+    aspects.push(
+      fc
+        .tuple(valid, fc.constantFrom(...otherMethods))
+        .map(([c, method]) => with_('method', `undocumented method ${method.toUpperCase()}`, () => ({ method }))(c)),
+    );
   }
   return fc.oneof(...aspects);
 }
@@ -183,7 +202,8 @@ function caseArb(route: DocumentedRoute, w: World): fc.Arbitrary<FuzzCase> {
 function pinnedCases(route: DocumentedRoute, w: World): FuzzCase[] {
   const base = fc.sample(validCaseArb(route, w), { numRuns: 1, seed: SEED })[0];
   const cases: FuzzCase[] = [];
-  const add = (aspect: string, label: string, change: Partial<FuzzCase>) => cases.push({ ...base, ...change, aspect, label, headers: { ...base.headers, ...change.headers } });
+  const add = (aspect: string, label: string, change: Partial<FuzzCase>) =>
+    cases.push({ ...base, ...change, aspect, label, headers: { ...base.headers, ...change.headers } });
   const json = { 'Content-Type': 'application/json' };
   const field = Object.keys(route.body?.properties ?? { anything: {} })[0];
   const validBody = base.body === undefined ? {} : JSON.parse(base.body.toString());
@@ -220,7 +240,8 @@ function send(w: World, method: HttpMethod, url: string, headers: FuzzCase['head
 }
 
 async function fingerprints(w: World) {
-  const scope = (platform: TestPlatform, excluded: string[]) => tenantFingerprint(w.db, { platformId: platform.id, platformKeyId: platform.keyId, excludedEndUserIds: excluded, since: w.since });
+  const scope = (platform: TestPlatform, excluded: string[]) =>
+    tenantFingerprint(w.db, { platformId: platform.id, platformKeyId: platform.keyId, excludedEndUserIds: excluded, since: w.since });
   const [own, foreign] = await Promise.all([scope(w.own, w.sacrificed), scope(w.foreign, [])]);
   return Object.fromEntries([...Object.entries(own).map(([k, v]) => [`own.${k}`, v]), ...Object.entries(foreign).map(([k, v]) => [`foreign.${k}`, v])]);
 }
@@ -286,7 +307,10 @@ describe(`HTTP fuzzer over every documented route (seed ${SEED})`, () => {
     w.sacrificed = [];
     const base = `/v1/platforms/${w.own.id}/end-users/${user.id}`;
     expect((await request(w.api.server).put(`${base}/rate-limits`).set('Authorization', `Bearer ${w.own.key}`).send({ rpm_limit: 60 })).status).toBe(200);
-    const connection = await request(w.api.server).post(`${base}/mcp-connections`).set('Authorization', `Bearer ${w.own.key}`).send({ app: 'github', credentials: { token: 't' } });
+    const connection = await request(w.api.server)
+      .post(`${base}/mcp-connections`)
+      .set('Authorization', `Bearer ${w.own.key}`)
+      .send({ app: 'github', credentials: { token: 't' } });
     expect(connection.status).toBe(201);
     w.connectionId = connection.body.id;
     const foreignClient = new PlatformClient(w.api.server, w.foreign);
@@ -361,7 +385,11 @@ describe(`HTTP fuzzer over every documented route (seed ${SEED})`, () => {
           method: route.method,
           pathValues: Object.fromEntries(route.pathParams.map((name) => [name, OWN])),
           query: '',
-          headers: { Authorization: `Bearer ${route.security === 'endUserKey' ? w.user.key : w.own.key}`, 'Content-Type': 'application/json', 'Content-Encoding': encoding },
+          headers: {
+            Authorization: `Bearer ${route.security === 'endUserKey' ? w.user.key : w.own.key}`,
+            'Content-Type': 'application/json',
+            'Content-Encoding': encoding,
+          },
           body: jsonText({ external_id: uniqueId('enc') }),
         };
         const { res, problems: found } = await runCase(w, route, c);
@@ -393,11 +421,22 @@ describe(`HTTP fuzzer over every documented route (seed ${SEED})`, () => {
     });
 
     it.each([
-      ['a query string over 16 KiB', (url: string) => ({ method: 'get' as const, url: `${url}?external_id=${'a'.repeat(17 * KIB)}`, headers: {}, body: undefined })],
-      ['an Authorization header over 16 KiB', (url: string) => ({ method: 'get' as const, url, headers: { Authorization: `Bearer ${'a'.repeat(17 * KIB)}` }, body: undefined })],
+      [
+        'a query string over 16 KiB',
+        (url: string) => ({ method: 'get' as const, url: `${url}?external_id=${'a'.repeat(17 * KIB)}`, headers: {}, body: undefined }),
+      ],
+      [
+        'an Authorization header over 16 KiB',
+        (url: string) => ({ method: 'get' as const, url, headers: { Authorization: `Bearer ${'a'.repeat(17 * KIB)}` }, body: undefined }),
+      ],
       [
         'Content-Length and Transfer-Encoding together',
-        (url: string) => ({ method: 'post' as const, url, headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }, body: jsonText({ external_id: uniqueId('te') }) }),
+        (url: string) => ({
+          method: 'post' as const,
+          url,
+          headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+          body: jsonText({ external_id: uniqueId('te') }),
+        }),
       ],
     ] as const)("a request Node's HTTP parser refuses (%s) is still answered in the error envelope", async (_what, build) => {
       const { method, url, headers, body } = build(`/v1/platforms/${w.own.id}/end-users`);

@@ -88,7 +88,9 @@ describe('no key material where it does not belong', () => {
     const tables: { table_name: string }[] = await db.query(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'",
     );
-    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['events', 'end_users', 'end_user_api_keys', 'end_user_key_hashes', 'platforms', 'platform_api_keys']));
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(['events', 'end_users', 'end_user_api_keys', 'end_user_key_hashes', 'platforms', 'platform_api_keys']),
+    );
     for (const { table_name } of tables) {
       const [{ found }] = await db.query(`SELECT count(*)::int AS found FROM "${table_name}" t WHERE t::text LIKE ANY($1)`, [
         allKeys.map((key) => `%${key.slice(key.indexOf('_') + 1)}%`),
@@ -102,7 +104,13 @@ describe('no key material where it does not belong', () => {
     const c = new PlatformClient(api.server, platform);
     const user = await c.createOk();
     const second = (await c.create({ external_id: user.external_id })).body.api_key.raw_key as string;
-    const reads: Response[] = [await c.get(user.id), await c.list(), await c.list({ external_id: user.external_id }), await me(api.server, user.api_key.raw_key), await c.getPlatform()];
+    const reads: Response[] = [
+      await c.get(user.id),
+      await c.list(),
+      await c.list({ external_id: user.external_id }),
+      await me(api.server, user.api_key.raw_key),
+      await c.getPlatform(),
+    ];
     for (const res of reads) {
       expect(res.status).toBe(200);
       for (const key of [platform.key, user.api_key.raw_key, second]) {

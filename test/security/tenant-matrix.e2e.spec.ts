@@ -79,7 +79,13 @@ async function makeTenant(api: RunningApi, db: DataSource, name: 'A' | 'B', budg
   await provisionAnnouncedBudget(db, created.body);
   const base = `${client.base}/end-users/${created.body.id}`;
   expect(keep(`${name}: put limits`, await request(api.server).put(`${base}/rate-limits`).set(bearer(platform.key)).send(limits)).status).toBe(200);
-  const connection = keep(`${name}: connect`, await request(api.server).post(`${base}/mcp-connections`).set(bearer(platform.key)).send({ app, credentials: { token: `tok-${name}` } }));
+  const connection = keep(
+    `${name}: connect`,
+    await request(api.server)
+      .post(`${base}/mcp-connections`)
+      .set(bearer(platform.key))
+      .send({ app, credentials: { token: `tok-${name}` } }),
+  );
   expect(connection.status).toBe(201);
   return {
     name,
@@ -145,7 +151,8 @@ describe('tenant matrix over every documented route', () => {
 
   function check(problems: string[], label: string, res: Response, expected: number, code: string): void {
     keep(label, res);
-    if (res.status !== expected || res.body?.error?.code !== code) problems.push(`${label}: expected ${expected} ${code}, got ${res.status} ${res.text.slice(0, 200)}`);
+    if (res.status !== expected || res.body?.error?.code !== code)
+      problems.push(`${label}: expected ${expected} ${code}, got ${res.status} ${res.text.slice(0, 200)}`);
   }
 
   /** A path of the route that holds resources of `t` that are safe to delete (a fresh user, its override, a new connection). */
@@ -153,7 +160,10 @@ describe('tenant matrix over every documented route', () => {
     const user = keep(`${t.name}: disposable user`, await t.client.create({ external_id: uniqueId('disposable') }));
     const base = `${t.client.base}/end-users/${user.body.id}`;
     keep(`${t.name}: disposable limits`, await request(api.server).put(`${base}/rate-limits`).set(bearer(t.platform.key)).send({ rpm_limit: 1 }));
-    const connection = keep(`${t.name}: disposable connection`, await request(api.server).post(`${base}/mcp-connections`).set(bearer(t.platform.key)).send({ app: 'disposable' }));
+    const connection = keep(
+      `${t.name}: disposable connection`,
+      await request(api.server).post(`${base}/mcp-connections`).set(bearer(t.platform.key)).send({ app: 'disposable' }),
+    );
     return paths(route, { platformId: t.platform.id, endUserId: user.body.id, connectionId: connection.body.id });
   }
 
@@ -176,7 +186,11 @@ describe('tenant matrix over every documented route', () => {
       check(problems, `B key on A path`, await send(api, route, paths(route, own(a)), b.platform.key, bodyFor(route)), 403, 'forbidden');
 
       // End-user keys on a management route: 403, on the own platform's path and on the other's.
-      for (const [who, key] of [['A user key', a.user.key], ["A user's repeat key", a.repeatKey], ['B user key', b.user.key]] as const) {
+      for (const [who, key] of [
+        ['A user key', a.user.key],
+        ["A user's repeat key", a.repeatKey],
+        ['B user key', b.user.key],
+      ] as const) {
         check(problems, `${who} on A path`, await send(api, route, paths(route, own(a)), key, bodyFor(route)), 403, 'forbidden');
         check(problems, `${who} on B path`, await send(api, route, paths(route, own(b)), key, bodyFor(route)), 403, 'forbidden');
       }
@@ -198,7 +212,9 @@ describe('tenant matrix over every documented route', () => {
           const missing = keep(`A path, missing ids${query}`, await send(api, route, `${paths(route, missingIds)}${query}`, a.platform.key, bodyFor(route)));
           check(problems, `A path, ${what}${query}`, foreign, 404, 'not_found');
           if (foreign.body?.error?.message !== missing.body?.error?.message || missing.status !== 404) {
-            problems.push(`A path, ${what}${query}: answered ${JSON.stringify(foreign.body?.error?.message)}, a missing id ${missing.status} ${JSON.stringify(missing.body?.error?.message)}`);
+            problems.push(
+              `A path, ${what}${query}: answered ${JSON.stringify(foreign.body?.error?.message)}, a missing id ${missing.status} ${JSON.stringify(missing.body?.error?.message)}`,
+            );
           }
           for (const id of idsOf(b)) if (foreign.text.includes(id)) problems.push(`A path, ${what}${query}: the 404 names B's ${id}`);
         }
@@ -206,8 +222,12 @@ describe('tenant matrix over every documented route', () => {
 
       // B's external_id as a filter under A's path finds nothing.
       if (route.queryParams.some((param) => param.name === 'external_id')) {
-        const filtered = keep('A path, ?external_id of B', await send(api, route, `${paths(route, own(a))}?external_id=${encodeURIComponent(b.user.externalId)}`, a.platform.key));
-        if (filtered.status !== 200 || filtered.body.total !== 0) problems.push(`A path, ?external_id of B: expected 200 with total 0, got ${filtered.status} ${filtered.text.slice(0, 200)}`);
+        const filtered = keep(
+          'A path, ?external_id of B',
+          await send(api, route, `${paths(route, own(a))}?external_id=${encodeURIComponent(b.user.externalId)}`, a.platform.key),
+        );
+        if (filtered.status !== 200 || filtered.body.total !== 0)
+          problems.push(`A path, ?external_id of B: expected 200 with total 0, got ${filtered.status} ${filtered.text.slice(0, 200)}`);
       }
 
       // The positive control: A's key on A's own path works (writes on fresh resources of A), so the refusals above mean something.
@@ -242,7 +262,8 @@ describe('tenant matrix over every documented route', () => {
                 ? { id: t.user.budgetId, end_user_id: t.user.id, platform_id: t.platform.id }
                 : { ...t.limits, resolution: 'explicit' };
           const actual = Object.fromEntries(Object.keys(expected).map((field) => [field, res.body[field]]));
-          if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${t.name} user key: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+          if (JSON.stringify(actual) !== JSON.stringify(expected))
+            problems.push(`${t.name} user key: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
           for (const id of idsOf(other)) if (res.text.includes(id)) problems.push(`${t.name} user key: the answer names ${other.name}'s ${id}`);
         }
       }
@@ -253,7 +274,11 @@ describe('tenant matrix over every documented route', () => {
   describe.each(openRoutes.map((route) => [routeLabel(route), route] as const))('%s', (_label, route) => {
     it('needs no key and shows no tenant data, whatever key is sent', async () => {
       const problems: string[] = [];
-      for (const [who, key] of [['no key', null], ['A platform key', a.platform.key], ['B user key', b.user.key]] as const) {
+      for (const [who, key] of [
+        ['no key', null],
+        ['A platform key', a.platform.key],
+        ['B user key', b.user.key],
+      ] as const) {
         const res = keep(`${who} on ${route.path}`, await send(api, route, route.path, key));
         const readinessDown = route.operationId === 'healthReady' && res.status === 503;
         if (res.status !== 200 && !readinessDown) problems.push(`${who}: expected 200, got ${res.status}`);
@@ -287,7 +312,13 @@ describe('the API as its own process at LOG_LEVEL=debug', () => {
   let platform: TestPlatform;
   let foreign: TestPlatform;
 
-  const logLines = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter((line) => line.length > 0) : []);
+  const logLines = () =>
+    fs.existsSync(logFile)
+      ? fs
+          .readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((line) => line.length > 0)
+      : [];
   const call = (label: string, req: request.Test) => req.then((res) => keep(`child: ${label}`, res));
 
   /** Every log line holding a raw key, a known key's random part, or a known key's hash (hex or base64). */
@@ -339,11 +370,24 @@ describe('the API as its own process at LOG_LEVEL=debug', () => {
     const p = `/v1/platforms/${platform.id}`;
     const asPlatform = bearer(platform.key);
     const externalId = uniqueId('log');
-    const first = await call('create', request(base).post(`${p}/end-users`).set(asPlatform).send({ external_id: externalId, display_name: 'Logged', metadata: { plan: 'pro' } }));
+    const first = await call(
+      'create',
+      request(base)
+        .post(`${p}/end-users`)
+        .set(asPlatform)
+        .send({ external_id: externalId, display_name: 'Logged', metadata: { plan: 'pro' } }),
+    );
     expect(first.status).toBe(201);
     const repeat = await call('repeat', request(base).post(`${p}/end-users`).set(asPlatform).send({ external_id: externalId }));
     expect(repeat.status).toBe(200);
-    const second = await call('create 2', request(base).post(`${p}/end-users`).set(asPlatform).set('Idempotency-Key', `log-${randomUUID()}`).send({ external_id: uniqueId('log') }));
+    const second = await call(
+      'create 2',
+      request(base)
+        .post(`${p}/end-users`)
+        .set(asPlatform)
+        .set('Idempotency-Key', `log-${randomUUID()}`)
+        .send({ external_id: uniqueId('log') }),
+    );
     expect(second.status).toBe(201);
     const userKey: string = first.body.api_key.raw_key;
     const secondKey: string = second.body.api_key.raw_key;
@@ -359,7 +403,13 @@ describe('the API as its own process at LOG_LEVEL=debug', () => {
       ['patch', request(base).patch(user).set(asPlatform).set('If-Match', '"2"').send({ display_name: 'Logged 2' })],
       ['stale patch', request(base).patch(user).set(asPlatform).set('If-Match', '"1"').send({ display_name: 'Logged 3' })],
       ['limits', request(base).put(`${user}/rate-limits`).set(asPlatform).set('Idempotency-Key', `log-${randomUUID()}`).send({ rpm_limit: 5 })],
-      ['connect', request(base).post(`${user}/mcp-connections`).set(asPlatform).send({ app: 'github', credentials: { token: 'ghp_not_a_platform_key' } })],
+      [
+        'connect',
+        request(base)
+          .post(`${user}/mcp-connections`)
+          .set(asPlatform)
+          .send({ app: 'github', credentials: { token: 'ghp_not_a_platform_key' } }),
+      ],
       ['me', request(base).get('/v1/me').set(bearer(userKey))],
       ['my budget', request(base).get('/v1/me/budget').set(bearer(secondKey))],
       ['my limits', request(base).get('/v1/me/rate-limits').set(bearer(userKey))],
@@ -373,18 +423,55 @@ describe('the API as its own process at LOG_LEVEL=debug', () => {
       ['platform key on /v1/me', request(base).get('/v1/me').set(asPlatform)],
       ["another platform's key", request(base).get(`${p}/end-users`).set(bearer(foreign.key))],
       // Keys where they do not belong, in refused requests (nothing is stored).
-      ['key in an over-long external_id', request(base).post(`${p}/end-users`).set(asPlatform).send({ external_id: `${userKey}${'x'.repeat(250)}` })],
-      ['key in an unknown field', request(base).post(`${p}/end-users`).set(asPlatform).send({ external_id: uniqueId('log'), api_key: userKey })],
+      [
+        'key in an over-long external_id',
+        request(base)
+          .post(`${p}/end-users`)
+          .set(asPlatform)
+          .send({ external_id: `${userKey}${'x'.repeat(250)}` }),
+      ],
+      [
+        'key in an unknown field',
+        request(base)
+          .post(`${p}/end-users`)
+          .set(asPlatform)
+          .send({ external_id: uniqueId('log'), api_key: userKey }),
+      ],
       ['key as a wrong type', request(base).patch(user).set(asPlatform).send({ is_active: userKey })],
       ['key in a query filter', request(base).get(`${p}/end-users?external_id=${userKey}&limit=${platform.key}`).set(asPlatform)],
-      ['key in malformed JSON', request(base).post(`${p}/end-users`).set(asPlatform).set('Content-Type', 'application/json').send(`{"external_id": "${userKey}`)],
+      [
+        'key in malformed JSON',
+        request(base).post(`${p}/end-users`).set(asPlatform).set('Content-Type', 'application/json').send(`{"external_id": "${userKey}`),
+      ],
       ['key in a text body', request(base).post(`${p}/end-users`).set(asPlatform).set('Content-Type', 'text/plain').send(userKey)],
-      ['key in an over-limit body', request(base).post(`${p}/end-users`).set(asPlatform).send({ external_id: 'x', metadata: { blob: userKey.repeat(1_000) } })],
+      [
+        'key in an over-limit body',
+        request(base)
+          .post(`${p}/end-users`)
+          .set(asPlatform)
+          .send({ external_id: 'x', metadata: { blob: userKey.repeat(1_000) } }),
+      ],
       // (malformed, so it is refused before anything is stored under it)
       ['key in an Idempotency-Key', request(base).post(`${p}/end-users`).set(asPlatform).set('Idempotency-Key', `é${userKey}`).send({ external_id: '' })],
       // Failures that reach the error log (a 500 today): the request's key material must not follow.
-      ['deep body with Idempotency-Key', request(base).post(`${p}/end-users`).set(asPlatform).set('Idempotency-Key', `log-${randomUUID()}`).set('Content-Type', 'application/json').send(deepArrays().text)],
-      ['bad gzip body', request(base).post(`${p}/end-users`).set(asPlatform).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(JSON.stringify({ external_id: userKey }))],
+      [
+        'deep body with Idempotency-Key',
+        request(base)
+          .post(`${p}/end-users`)
+          .set(asPlatform)
+          .set('Idempotency-Key', `log-${randomUUID()}`)
+          .set('Content-Type', 'application/json')
+          .send(deepArrays().text),
+      ],
+      [
+        'bad gzip body',
+        request(base)
+          .post(`${p}/end-users`)
+          .set(asPlatform)
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', 'gzip')
+          .send(JSON.stringify({ external_id: userKey })),
+      ],
     ];
     for (const [label, req] of exchanges) await call(label, req);
 

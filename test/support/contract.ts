@@ -134,7 +134,10 @@ export class PlatformClient {
   }
 
   create(body: unknown): Promise<Response> {
-    return request(this.server).post(`${this.base}/end-users`).set(bearer(this.platform.key)).send(body as object);
+    return request(this.server)
+      .post(`${this.base}/end-users`)
+      .set(bearer(this.platform.key))
+      .send(body as object);
   }
 
   async createOk(externalId = uniqueId(), extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
@@ -154,7 +157,10 @@ export class PlatformClient {
   }
 
   patch(endUserId: string, body: unknown): Promise<Response> {
-    return request(this.server).patch(`${this.base}/end-users/${endUserId}`).set(bearer(this.platform.key)).send(body as object);
+    return request(this.server)
+      .patch(`${this.base}/end-users/${endUserId}`)
+      .set(bearer(this.platform.key))
+      .send(body as object);
   }
 
   delete(endUserId: string): Promise<Response> {
@@ -166,7 +172,10 @@ export class PlatformClient {
   }
 
   patchPlatform(body: unknown): Promise<Response> {
-    return request(this.server).patch(this.base).set(bearer(this.platform.key)).send(body as object);
+    return request(this.server)
+      .patch(this.base)
+      .set(bearer(this.platform.key))
+      .send(body as object);
   }
 }
 
@@ -175,7 +184,14 @@ export function me(server: Server, key: string): Promise<Response> {
 }
 
 /** Sends a raw string body with an explicit Content-Type, byte for byte. */
-export function sendRaw(server: Server, method: 'post' | 'patch', path: string, key: string, body: string | Buffer, contentType = 'application/json'): Promise<Response> {
+export function sendRaw(
+  server: Server,
+  method: 'post' | 'patch',
+  path: string,
+  key: string,
+  body: string | Buffer,
+  contentType = 'application/json',
+): Promise<Response> {
   return request(server)[method](path).set(bearer(key)).set('Content-Type', contentType).send(body);
 }
 

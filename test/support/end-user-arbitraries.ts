@@ -1,4 +1,15 @@
-import { decide, EndUserChanges, EndUserCommand, EndUserEvent, EndUserRuleViolation, EndUserState, evolve, initialState, JsonObject, JsonValue } from '@app/end-users';
+import {
+  decide,
+  EndUserChanges,
+  EndUserCommand,
+  EndUserEvent,
+  EndUserRuleViolation,
+  EndUserState,
+  evolve,
+  initialState,
+  JsonObject,
+  JsonValue,
+} from '@app/end-users';
 import fc from 'fast-check';
 
 /**
@@ -29,11 +40,16 @@ const jsonValue: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie)
 
 /** Metadata that often equals a previous value: a few fixed objects (fresh copies, keys in either order) and small random ones. */
 export const metadataArb: fc.Arbitrary<JsonObject> = fc.oneof(
-  fc.constantFrom<JsonObject>({}, { plan: 'pro' }, { plan: 'team' }, { a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 }).map((m) => structuredClone(m)),
+  fc
+    .constantFrom<JsonObject>({}, { plan: 'pro' }, { plan: 'team' }, { a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 })
+    .map((m) => structuredClone(m)),
   fc.dictionary(fc.constantFrom('plan', 'seats', 'a', 'b'), jsonValue, { maxKeys: 3 }) as fc.Arbitrary<JsonObject>,
 );
 
-export const displayNameArb: fc.Arbitrary<string | null> = fc.oneof(fc.constantFrom<string | null>(null, 'Jane', 'Jane Smith', 'Żółć 🙂'), fc.string({ maxLength: 4 }));
+export const displayNameArb: fc.Arbitrary<string | null> = fc.oneof(
+  fc.constantFrom<string | null>(null, 'Jane', 'Jane Smith', 'Żółć 🙂'),
+  fc.string({ maxLength: 4 }),
+);
 
 /** A random subset of the updatable fields, each possibly equal to the current value. */
 export const changesArb: fc.Arbitrary<EndUserChanges> = fc.record(
@@ -104,16 +120,14 @@ export function commandSequenceArb(endUserId: string, maxLength = 30): fc.Arbitr
     { weight: 3, arbitrary: intentArb.filter((i) => i.kind === 'create').map((i) => [{ ...i, platform: OWN_PLATFORM }]) },
     { weight: 1, arbitrary: fc.constant([] as Intent[]) },
   );
-  return fc
-    .tuple(leadingCreate, fc.array(fc.tuple(intentArb, fc.integer({ min: 0, max: 2000 })), { maxLength }))
-    .map(([first, rest]) => {
-      let at = T0;
-      const steps: [Intent, number][] = [...first.map((i): [Intent, number] => [i, 0]), ...rest];
-      return steps.map(([intent, step], index) => {
-        at += step;
-        return toCommand(intent, index, endUserId, new Date(at));
-      });
+  return fc.tuple(leadingCreate, fc.array(fc.tuple(intentArb, fc.integer({ min: 0, max: 2000 })), { maxLength })).map(([first, rest]) => {
+    let at = T0;
+    const steps: [Intent, number][] = [...first.map((i): [Intent, number] => [i, 0]), ...rest];
+    return steps.map(([intent, step], index) => {
+      at += step;
+      return toCommand(intent, index, endUserId, new Date(at));
     });
+  });
 }
 
 /** What the decider accepted, command by command: one batch of events per accepted command (an empty batch is dropped). */

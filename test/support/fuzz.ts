@@ -97,7 +97,22 @@ export const MALFORMED_JSON = [
   '[1,2',
 ];
 
-export const SPECIAL_KEYS = ['extra', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', ' ', 'id', 'platform_id', 'api_key', 'raw_key', '\u0000', '\ud800'];
+export const SPECIAL_KEYS = [
+  'extra',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '',
+  ' ',
+  'id',
+  'platform_id',
+  'api_key',
+  'raw_key',
+  '\u0000',
+  '\ud800',
+];
 
 /** A value that fits the schema (short strings, small numbers). */
 export function validValueArb(schema: JsonSchema): fc.Arbitrary<unknown> {
@@ -112,7 +127,9 @@ export function validValueArb(schema: JsonSchema): fc.Arbitrary<unknown> {
     case 'boolean':
       return fc.boolean();
     case 'object':
-      return schema.properties ? validObjectArb(schema) : fc.dictionary(fc.constantFrom('plan', 'seats', 'token'), fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { maxKeys: 2 });
+      return schema.properties
+        ? validObjectArb(schema)
+        : fc.dictionary(fc.constantFrom('plan', 'seats', 'token'), fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { maxKeys: 2 });
     default:
       return fc.constant(null);
   }
@@ -120,10 +137,9 @@ export function validValueArb(schema: JsonSchema): fc.Arbitrary<unknown> {
 
 export function validObjectArb(schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
   const properties = schema.properties ?? {};
-  return fc.record(
-    Object.fromEntries(Object.entries(properties).map(([key, property]) => [key, validValueArb(property)])),
-    { requiredKeys: schema.required ?? [] },
-  ) as fc.Arbitrary<Record<string, unknown>>;
+  return fc.record(Object.fromEntries(Object.entries(properties).map(([key, property]) => [key, validValueArb(property)])), {
+    requiredKeys: schema.required ?? [],
+  }) as fc.Arbitrary<Record<string, unknown>>;
 }
 
 type Kind = 'string' | 'integer' | 'fraction' | 'boolean' | 'null' | 'array' | 'object';
@@ -140,7 +156,12 @@ const VALUES_OF_KIND: Record<Kind, fc.Arbitrary<unknown>> = {
 /** A value of every JSON kind the schema does not allow. */
 export function wrongTypeArb(schema: JsonSchema): fc.Arbitrary<unknown> {
   const allowed = new Set<Kind>(
-    ({ string: ['string'], integer: ['integer'], number: ['integer', 'fraction'], boolean: ['boolean'], object: ['object'], array: ['array'] } as Record<string, Kind[]>)[schema.type ?? ''] ?? [],
+    (
+      { string: ['string'], integer: ['integer'], number: ['integer', 'fraction'], boolean: ['boolean'], object: ['object'], array: ['array'] } as Record<
+        string,
+        Kind[]
+      >
+    )[schema.type ?? ''] ?? [],
   );
   if (schema.nullable) allowed.add('null');
   const kinds = (Object.keys(VALUES_OF_KIND) as Kind[]).filter((kind) => !allowed.has(kind));
@@ -171,18 +192,33 @@ export function bodyGarbageArb(schema: JsonSchema | null): fc.Arbitrary<BodyGarb
 
   const wrongType = fc
     .tuple(base, field)
-    .chain(([body, name]) => wrongTypeArb(schemaOf(name)).map((value) => text(`${name}: wrong type ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}`, { ...body, [name]: value })));
-  const hugeString = fc.tuple(base, field, fc.constantFrom('field limit + 1', 'field limit in 2-byte chars', 'body limit - 16', 'body limit', 'body limit + 1', 'body limit + 2 KiB')).map(([body, name, size]) => {
-    const max = schemaOf(name).maxLength ?? 255;
-    const build = (filler: string) => jsonText({ ...body, [name]: filler });
-    const huge =
-      size === 'field limit + 1'
-        ? build('x'.repeat(max + 1))
-        : size === 'field limit in 2-byte chars'
-          ? build('é'.repeat(max))
-          : padTo({ 'body limit - 16': BODY_LIMIT - 16, 'body limit': BODY_LIMIT, 'body limit + 1': BODY_LIMIT + 1, 'body limit + 2 KiB': BODY_LIMIT + 2 * KIB }[size]!, build);
-    return { label: `${name}: huge string (${size})`, body: huge };
-  });
+    .chain(([body, name]) =>
+      wrongTypeArb(schemaOf(name)).map((value) =>
+        text(`${name}: wrong type ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}`, { ...body, [name]: value }),
+      ),
+    );
+  const hugeString = fc
+    .tuple(
+      base,
+      field,
+      fc.constantFrom('field limit + 1', 'field limit in 2-byte chars', 'body limit - 16', 'body limit', 'body limit + 1', 'body limit + 2 KiB'),
+    )
+    .map(([body, name, size]) => {
+      const max = schemaOf(name).maxLength ?? 255;
+      const build = (filler: string) => jsonText({ ...body, [name]: filler });
+      const huge =
+        size === 'field limit + 1'
+          ? build('x'.repeat(max + 1))
+          : size === 'field limit in 2-byte chars'
+            ? build('é'.repeat(max))
+            : padTo(
+                { 'body limit - 16': BODY_LIMIT - 16, 'body limit': BODY_LIMIT, 'body limit + 1': BODY_LIMIT + 1, 'body limit + 2 KiB': BODY_LIMIT + 2 * KIB }[
+                  size
+                ]!,
+                build,
+              );
+      return { label: `${name}: huge string (${size})`, body: huge };
+    });
   const unicode = fc
     .tuple(base, field, fc.constantFrom(...UNICODE_EDGES), fc.boolean())
     .map(([body, name, edge, asKey]) =>
@@ -190,22 +226,39 @@ export function bodyGarbageArb(schema: JsonSchema | null): fc.Arbitrary<BodyGarb
         ? { label: `unicode edge in a key (${edge.label})`, body: `{${edge.json}:1${Object.keys(body).length > 0 ? `,${jsonText(body).slice(1)}` : '}'}` }
         : text(`${name}: ${edge.label}`, { ...body, [name]: new RawJson(edge.json) }),
     );
-  const numberEdge = fc.tuple(base, field, fc.constantFrom(...NUMBER_EDGES)).map(([body, name, literal]) => text(`${name}: number ${literal}`, { ...body, [name]: new RawJson(literal) }));
+  const numberEdge = fc
+    .tuple(base, field, fc.constantFrom(...NUMBER_EDGES))
+    .map(([body, name, literal]) => text(`${name}: number ${literal}`, { ...body, [name]: new RawJson(literal) }));
   const extraField = fc
-    .tuple(base, fc.constantFrom(...SPECIAL_KEYS, ...names.map((name) => name.toUpperCase()), ...names.map((name) => ` ${name}`)), fc.jsonValue({ maxDepth: 1 }))
+    .tuple(
+      base,
+      fc.constantFrom(...SPECIAL_KEYS, ...names.map((name) => name.toUpperCase()), ...names.map((name) => ` ${name}`)),
+      fc.jsonValue({ maxDepth: 1 }),
+    )
     .map(([body, key, value]) => text(`extra field ${JSON.stringify(key)}`, new JsonEntries([...Object.entries(body), [key, value ?? null]])));
-  const duplicateKey = fc
-    .tuple(base, field, fc.boolean())
-    .chain(([body, name, wrongLast]) =>
-      wrongTypeArb(schemaOf(name)).map((wrong) => {
-        const valid = body[name] ?? 'x';
-        const pair: [string, unknown][] = wrongLast ? [[name, valid], [name, wrong]] : [[name, wrong], [name, valid]];
-        return text(`duplicate key ${name} (${wrongLast ? 'wrong last' : 'wrong first'})`, new JsonEntries([...Object.entries(body).filter(([key]) => key !== name), ...pair]));
-      }),
-    );
+  const duplicateKey = fc.tuple(base, field, fc.boolean()).chain(([body, name, wrongLast]) =>
+    wrongTypeArb(schemaOf(name)).map((wrong) => {
+      const valid = body[name] ?? 'x';
+      const pair: [string, unknown][] = wrongLast
+        ? [
+            [name, valid],
+            [name, wrong],
+          ]
+        : [
+            [name, wrong],
+            [name, valid],
+          ];
+      return text(
+        `duplicate key ${name} (${wrongLast ? 'wrong last' : 'wrong first'})`,
+        new JsonEntries([...Object.entries(body).filter(([key]) => key !== name), ...pair]),
+      );
+    }),
+  );
   const arrayForObject = fc
     .tuple(base, field, fc.constantFrom('body', 'field'))
-    .map(([body, name, where]) => (where === 'body' ? text('body is an array', [body]) : text(`${name}: array where a value belongs`, { ...body, [name]: [body[name] ?? null] })));
+    .map(([body, name, where]) =>
+      where === 'body' ? text('body is an array', [body]) : text(`${name}: array where a value belongs`, { ...body, [name]: [body[name] ?? null] }),
+    );
   const deep = fc
     .tuple(base, field, fc.constantFrom('body', 'field arrays', 'field objects'))
     .map(([body, name, where]) =>
@@ -218,7 +271,10 @@ export function bodyGarbageArb(schema: JsonSchema | null): fc.Arbitrary<BodyGarb
   const invalidUtf8 = fc.tuple(base, field).map(([body, name]) => {
     // `name` goes last, its string left open: {"a":1,"name":"<bytes>"}
     const open = jsonText(new JsonEntries([...Object.entries(body).filter(([key]) => key !== name), [name, new RawJson('"')]])).slice(0, -1);
-    return { label: `${name}: invalid UTF-8 bytes`, body: Buffer.concat([Buffer.from(open), Buffer.from([0xff, 0xfe, 0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from('"}')]) };
+    return {
+      label: `${name}: invalid UTF-8 bytes`,
+      body: Buffer.concat([Buffer.from(open), Buffer.from([0xff, 0xfe, 0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+    };
   });
 
   return fc.oneof(wrongType, hugeString, unicode, numberEdge, extraField, duplicateKey, arrayForObject, deep, malformed, nullField, invalidUtf8);
@@ -233,17 +289,56 @@ export function queryGarbageArb(params: DocumentedParameter[]): fc.Arbitrary<{ l
   const q = (label: string, query: string) => ({ label, query });
   return fc.oneof(
     name.map((n) => q(`repeated ${n}`, `${n}=1&${n}=2`)),
-    fc.tuple(name, fc.constantFrom('[]=1', '[a]=1', '[0]=1&X[1]=2', '[__proto__]=1', '[]=')).map(([n, suffix]) => q(`brackets on ${n}`, `${n}${suffix.replace('X', n)}`)),
+    fc
+      .tuple(name, fc.constantFrom('[]=1', '[a]=1', '[0]=1&X[1]=2', '[__proto__]=1', '[]='))
+      .map(([n, suffix]) => q(`brackets on ${n}`, `${n}${suffix.replace('X', n)}`)),
     fc.tuple(name, fc.constantFrom('=%00', '=a%00b', '%00=1', '=1%00')).map(([n, tail]) => q(`NUL in ${n}`, tail.startsWith('%00') ? tail : `${n}${tail}`)),
     fc.tuple(name, fc.integer({ min: 2_000, max: 12_000 })).map(([n, length]) => q(`very long ${n} (${length})`, `${n}=${'a'.repeat(length)}`)),
     fc
-      .tuple(name, fc.constantFrom('-1', '0', '1.5', '1e2', '99999999999999999999', ' 1', '+1', '0x10', '', '-0', 'NaN', 'Infinity', '٣', '１', '1,2', 'true', 'null', '[]', '{}'))
+      .tuple(
+        name,
+        fc.constantFrom(
+          '-1',
+          '0',
+          '1.5',
+          '1e2',
+          '99999999999999999999',
+          ' 1',
+          '+1',
+          '0x10',
+          '',
+          '-0',
+          'NaN',
+          'Infinity',
+          '٣',
+          '１',
+          '1,2',
+          'true',
+          'null',
+          '[]',
+          '{}',
+        ),
+      )
       .map(([n, value]) => q(`${n}=${JSON.stringify(value)}`, `${n}=${enc(value)}`)),
-    fc.tuple(name, fc.constantFrom('%E0%A4%A', '%', '%ZZ', '%ED%A0%80', '%C0%AF', '%FF%FE', '%u0041')).map(([n, value]) => q(`bad percent-encoding ${value} in ${n}`, `${n}=${value}`)),
-    fc.constantFrom('foo=bar', 'externalId=x', '__proto__=1', 'constructor=1', 'PAGE=1', 'limit =1', '%ZZ=1').map((query) => q(`unknown parameter ${query}`, query)),
+    fc
+      .tuple(name, fc.constantFrom('%E0%A4%A', '%', '%ZZ', '%ED%A0%80', '%C0%AF', '%FF%FE', '%u0041'))
+      .map(([n, value]) => q(`bad percent-encoding ${value} in ${n}`, `${n}=${value}`)),
+    fc
+      .constantFrom('foo=bar', 'externalId=x', '__proto__=1', 'constructor=1', 'PAGE=1', 'limit =1', '%ZZ=1')
+      .map((query) => q(`unknown parameter ${query}`, query)),
     fc.constantFrom('&&&', '=', '==', 'page', 'page==1', ';', '?', '#frag', '+', 'a=1;b=2').map((query) => q(`structural ${JSON.stringify(query)}`, query)),
     fc
-      .constantFrom('0000-01-01T00:00:00Z', '99999-01-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:00:00+99:99', '+275760-09-13T00:00:00.001Z', 'now', '1', '2026-01-01')
+      .constantFrom(
+        '0000-01-01T00:00:00Z',
+        '99999-01-01T00:00:00Z',
+        '2026-02-30T00:00:00Z',
+        '2026-01-01T24:00:00Z',
+        '2026-01-01T00:00:00+99:99',
+        '+275760-09-13T00:00:00.001Z',
+        'now',
+        '1',
+        '2026-01-01',
+      )
       .map((value) => q(`as_of=${value}`, `as_of=${enc(value)}`)),
   );
 }
@@ -330,8 +425,10 @@ export function envelopeProblems(res: Response): string[] {
     problems.push(`error.details is not a list of {field, issue}: ${JSON.stringify(error.details)}`);
   }
   if (typeof error.request_id !== 'string' || error.request_id.length === 0) problems.push('error.request_id is not a non-empty string');
-  if (res.headers['x-request-id'] !== error.request_id) problems.push(`X-Request-Id ${JSON.stringify(res.headers['x-request-id'])} != error.request_id ${JSON.stringify(error.request_id)}`);
-  if (/\bat [\w$.<>]+ \(|node_modules|\.(ts|js):\d+|QueryFailedError|duplicate key value|violates .* constraint/.test(res.text ?? '')) problems.push('body leaks internals');
+  if (res.headers['x-request-id'] !== error.request_id)
+    problems.push(`X-Request-Id ${JSON.stringify(res.headers['x-request-id'])} != error.request_id ${JSON.stringify(error.request_id)}`);
+  if (/\bat [\w$.<>]+ \(|node_modules|\.(ts|js):\d+|QueryFailedError|duplicate key value|violates .* constraint/.test(res.text ?? ''))
+    problems.push('body leaks internals');
   return problems;
 }
 

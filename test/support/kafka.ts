@@ -173,7 +173,10 @@ export class RawProducer {
   }
 
   /** Sends one message and returns where it landed. */
-  async send(topic: string, message: { key: string | null; value: string | Buffer | null; headers?: Record<string, string> }): Promise<{ partition: number; offset: string }> {
+  async send(
+    topic: string,
+    message: { key: string | null; value: string | Buffer | null; headers?: Record<string, string> },
+  ): Promise<{ partition: number; offset: string }> {
     const [metadata]: RecordMetadata[] = await this.producer.send({ topic, acks: -1, messages: [message] });
     return { partition: metadata.partition, offset: metadata.baseOffset ?? metadata.offset ?? '' };
   }
@@ -198,7 +201,11 @@ export async function committedOffset(groupId: string, topic: string, partition:
 
 /** Resolves once the worker's group committed past `offset` on that partition: the message was handled. */
 export async function waitUntilWorkerPassed(position: { partition: number; offset: string }, timeoutMs = 30_000, topic = testTopic()): Promise<void> {
-  await eventually(async () => ((await committedOffset(workerGroup(), topic, position.partition)) > BigInt(position.offset) ? true : undefined), timeoutMs, 200);
+  await eventually(
+    async () => ((await committedOffset(workerGroup(), topic, position.partition)) > BigInt(position.offset) ? true : undefined),
+    timeoutMs,
+    200,
+  );
 }
 
 function runScript(script: string): Promise<string> {
@@ -219,7 +226,13 @@ export const stopBroker = () => runScript('scripts/kafka/stop.sh');
 export const startBroker = () => runScript('scripts/kafka/start.sh');
 
 export async function brokerIsUp(): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'end-users-tests-probe', brokers: brokers(), logLevel: logLevel.NOTHING, connectionTimeout: 1_000, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'end-users-tests-probe',
+    brokers: brokers(),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     await admin.describeCluster();

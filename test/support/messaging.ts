@@ -41,7 +41,11 @@ export const PROVISION_REACTION = 'provision-budget-when-end-user-created';
 export const CLEAN_UP_REACTION = 'clean-up-when-end-user-deleted';
 
 /** The event id of the user's stored event of `type` (the public event carries the same id). */
-export async function storedEventId(db: DataSource, endUserId: string, type: 'EndUserCreated' | 'EndUserDeleted' | 'EndUserUpdated' | 'EndUserApiKeyIssued'): Promise<string> {
+export async function storedEventId(
+  db: DataSource,
+  endUserId: string,
+  type: 'EndUserCreated' | 'EndUserDeleted' | 'EndUserUpdated' | 'EndUserApiKeyIssued',
+): Promise<string> {
   const rows = await db.query('SELECT event_id FROM events WHERE stream_id = $1 AND event_type = $2 ORDER BY stream_version', [`end_user-${endUserId}`, type]);
   if (rows.length === 0) throw new Error(`no ${type} event stored for ${endUserId}`);
   return rows[0].event_id;
@@ -56,7 +60,13 @@ export async function waitForInbox(db: DataSource, reaction: string, eventId: st
 }
 
 /** A valid end_user.created (v1) as the API would publish it, for ids the test picks. */
-export function createdEvent(input: { platformId: string; endUserId?: string; eventId?: string; budget?: { id?: string; maxUsd: number } | null; externalId?: string }): EndUserCreatedV1 {
+export function createdEvent(input: {
+  platformId: string;
+  endUserId?: string;
+  eventId?: string;
+  budget?: { id?: string; maxUsd: number } | null;
+  externalId?: string;
+}): EndUserCreatedV1 {
   const now = new Date();
   const createdAt = now.toISOString();
   const endUserId = input.endUserId ?? randomUUID();
@@ -74,7 +84,9 @@ export function createdEvent(input: { platformId: string; endUserId?: string; ev
       is_active: true,
       created_at: createdAt,
       api_key: { id: randomUUID(), key_prefix: 'sk-eu_ab', name: 'Default key', scopes: ['inference'], created_at: createdAt },
-      budget: input.budget ? { id: input.budget.id ?? randomUUID(), max_usd: input.budget.maxUsd, period: 'monthly', period_start: startOfUtcMonthIso(now) } : null,
+      budget: input.budget
+        ? { id: input.budget.id ?? randomUUID(), max_usd: input.budget.maxUsd, period: 'monthly', period_start: startOfUtcMonthIso(now) }
+        : null,
     },
   };
 }

@@ -18,7 +18,21 @@ import { MeModule } from './me/me.module';
 import { PlatformsModule } from './platforms/platforms.module';
 
 @Module({
-  imports: [CqrsModule.forRoot(), DatabaseModule.forApp('end-users-api'), ObservabilityModule.forApp('end-users-api'), AuthModule, EndUsersModule, PlatformsModule, MeModule, BudgetsModule, RateLimitsModule, McpConnectionsModule, HealthModule, SecretsModule, IdempotencyModule],
+  imports: [
+    CqrsModule.forRoot(),
+    DatabaseModule.forApp('end-users-api'),
+    ObservabilityModule.forApp('end-users-api'),
+    AuthModule,
+    EndUsersModule,
+    PlatformsModule,
+    MeModule,
+    BudgetsModule,
+    RateLimitsModule,
+    McpConnectionsModule,
+    HealthModule,
+    SecretsModule,
+    IdempotencyModule,
+  ],
   providers: [
     OutboxRelayHost,
     OperationalMetrics,

@@ -16,7 +16,11 @@ export class ProgressReporter {
     const rate = Math.round(done / Math.max(0.001, (Date.now() - this.started) / 1000));
     if (process.stderr.isTTY) {
       if (!this.bar) {
-        this.bar = new SingleBar({ format: `${this.label} {phase} [{bar}] {percentage}% {value}/{total} events | {rate} events/s`, stream: process.stderr, hideCursor: true });
+        this.bar = new SingleBar({
+          format: `${this.label} {phase} [{bar}] {percentage}% {value}/{total} events | {rate} events/s`,
+          stream: process.stderr,
+          hideCursor: true,
+        });
         this.bar.start(Math.max(total, 1), 0, { phase, rate });
       }
       this.bar.setTotal(Math.max(total, done, 1));

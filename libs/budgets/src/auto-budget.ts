@@ -14,11 +14,7 @@ export function startOfUtcMonth(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
 
-export function decideAutoBudget(input: {
-  defaultBudgetUsd: UsdString | null;
-  budgetId: string;
-  now: Date;
-}): AutoBudgetDecision | null {
+export function decideAutoBudget(input: { defaultBudgetUsd: UsdString | null; budgetId: string; now: Date }): AutoBudgetDecision | null {
   if (input.defaultBudgetUsd === null) return null;
   return {
     budgetId: input.budgetId,

@@ -29,9 +29,7 @@ export function decide(command: EndUserCommand, state: EndUserState): EndUserEve
     }
     case 'IssueApiKey': {
       const user = requireLiveUser(state, command.data.endUserId, command.data.platformId);
-      return [
-        { type: 'EndUserApiKeyIssued', data: { endUserId: user.id, apiKey: issuedKey(command.data.apiKey, command.data.now.toISOString()) } },
-      ];
+      return [{ type: 'EndUserApiKeyIssued', data: { endUserId: user.id, apiKey: issuedKey(command.data.apiKey, command.data.now.toISOString()) } }];
     }
     case 'UpdateEndUser': {
       const user = requireLiveUser(state, command.data.endUserId, command.data.platformId);
@@ -78,5 +76,7 @@ function jsonEquals(a: unknown, b: unknown): boolean {
   const aKeys = Object.keys(a);
   const bKeys = Object.keys(b);
   if (aKeys.length !== bKeys.length) return false;
-  return aKeys.every((key) => Object.prototype.hasOwnProperty.call(b, key) && jsonEquals((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  return aKeys.every(
+    (key) => Object.prototype.hasOwnProperty.call(b, key) && jsonEquals((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }

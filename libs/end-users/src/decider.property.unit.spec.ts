@@ -98,7 +98,10 @@ function runChecked(commands: EndUserCommand[]): Run {
       }
       case 'IssueApiKey': {
         expect(events).toEqual([
-          { type: 'EndUserApiKeyIssued', data: { endUserId: END_USER_ID, apiKey: expect.objectContaining({ keyId: command.data.apiKey.keyId, issuedAt: now }) } },
+          {
+            type: 'EndUserApiKeyIssued',
+            data: { endUserId: END_USER_ID, apiKey: expect.objectContaining({ keyId: command.data.apiKey.keyId, issuedAt: now }) },
+          },
         ]);
         if (model.status !== 'absent') model.keyIds.push(command.data.apiKey.keyId);
         break;
@@ -120,7 +123,9 @@ function runChecked(commands: EndUserCommand[]): Run {
       case 'DeleteEndUser': {
         const live = model as Extract<Model, { owner: string }>;
         if (live.status !== 'existing') throw new Error('unreachable: accepted delete on a non-existing model');
-        expect(events).toEqual([{ type: 'EndUserDeleted', data: { endUserId: END_USER_ID, platformId: live.owner, externalId: `ext-${END_USER_ID}`, deletedAt: now } }]);
+        expect(events).toEqual([
+          { type: 'EndUserDeleted', data: { endUserId: END_USER_ID, platformId: live.owner, externalId: `ext-${END_USER_ID}`, deletedAt: now } },
+        ]);
         model = { ...live, status: 'deleted' };
         break;
       }
@@ -137,7 +142,17 @@ function probesAt(now: Date): EndUserCommand[] {
   return [OWN_PLATFORM, FOREIGN_PLATFORM].flatMap((platformId): EndUserCommand[] => [
     {
       type: 'CreateEndUser',
-      data: { endUserId: END_USER_ID, platformId, externalId: 'probe', displayName: null, metadata: {}, apiKey, budgetId: 'probe-budget', defaultBudgetUsd: null, now },
+      data: {
+        endUserId: END_USER_ID,
+        platformId,
+        externalId: 'probe',
+        displayName: null,
+        metadata: {},
+        apiKey,
+        budgetId: 'probe-budget',
+        defaultBudgetUsd: null,
+        now,
+      },
     },
     { type: 'IssueApiKey', data: { endUserId: END_USER_ID, platformId, apiKey, now } },
     { type: 'UpdateEndUser', data: { endUserId: END_USER_ID, platformId, changes: {}, now } },
@@ -150,7 +165,14 @@ function probesAt(now: Date): EndUserCommand[] {
 function modelOf(state: EndUserState): Model {
   if (state.status === 'absent') return { status: 'absent' };
   const { user } = state;
-  return { status: state.status, owner: user.platformId, displayName: user.displayName, metadata: user.metadata, isActive: user.isActive, keyIds: state.apiKeys.map((k) => k.keyId) };
+  return {
+    status: state.status,
+    owner: user.platformId,
+    displayName: user.displayName,
+    metadata: user.metadata,
+    isActive: user.isActive,
+    keyIds: state.apiKeys.map((k) => k.keyId),
+  };
 }
 
 describe('end user decider (properties)', () => {

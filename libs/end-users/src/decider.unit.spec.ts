@@ -115,7 +115,10 @@ describe('end user decider', () => {
 
     it('decides nothing when nothing changes, including an equal metadata object', () => {
       spec.given([created]).when(update({})).then([]);
-      spec.given([created]).when(update({ metadata: { plan: 'pro' }, isActive: true })).then([]);
+      spec
+        .given([created])
+        .when(update({ metadata: { plan: 'pro' }, isActive: true }))
+        .then([]);
     });
 
     it('replaces metadata entirely rather than merging', () => {
@@ -132,9 +135,18 @@ describe('end user decider', () => {
     });
 
     it('fails for a missing, foreign or deleted user', () => {
-      spec.given([]).when(update({ isActive: false })).thenThrows(EndUserNotFound);
-      spec.given([created]).when(update({ isActive: false }, otherPlatformId)).thenThrows(EndUserNotFound);
-      spec.given([created, deleted]).when(update({ isActive: false })).thenThrows(EndUserWasDeleted);
+      spec
+        .given([])
+        .when(update({ isActive: false }))
+        .thenThrows(EndUserNotFound);
+      spec
+        .given([created])
+        .when(update({ isActive: false }, otherPlatformId))
+        .thenThrows(EndUserNotFound);
+      spec
+        .given([created, deleted])
+        .when(update({ isActive: false }))
+        .thenThrows(EndUserWasDeleted);
     });
   });
 

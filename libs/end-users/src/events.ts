@@ -40,12 +40,7 @@ export type EndUserDeleted = {
 export type EndUserEvent = EndUserCreated | EndUserUpdated | EndUserApiKeyIssued | EndUserDeleted;
 export type EndUserEventType = EndUserEvent['type'];
 
-export const END_USER_EVENT_TYPES: readonly EndUserEventType[] = [
-  'EndUserCreated',
-  'EndUserUpdated',
-  'EndUserApiKeyIssued',
-  'EndUserDeleted',
-];
+export const END_USER_EVENT_TYPES: readonly EndUserEventType[] = ['EndUserCreated', 'EndUserUpdated', 'EndUserApiKeyIssued', 'EndUserDeleted'];
 
 export const END_USER_STREAM_PREFIX = 'end_user-';
 

@@ -8,9 +8,7 @@ export interface EndUserKeyRow extends IssuedApiKey {
 }
 
 /** What the events of one append do to the read tables; the SQL adapter only carries it out. */
-export type EndUserReadModelChange =
-  | { kind: 'upsert'; user: EndUser; streamVersion: number; newKeys: EndUserKeyRow[] }
-  | { kind: 'remove'; endUserId: string };
+export type EndUserReadModelChange = { kind: 'upsert'; user: EndUser; streamVersion: number; newKeys: EndUserKeyRow[] } | { kind: 'remove'; endUserId: string };
 
 export function readModelChange(stateAfter: EndUserState, streamVersion: number, events: readonly EndUserEvent[]): EndUserReadModelChange | null {
   if (stateAfter.status === 'absent') return null;

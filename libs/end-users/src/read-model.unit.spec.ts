@@ -38,7 +38,10 @@ describe('end user read model', () => {
   });
 
   it('given a deleted user, removes it', () => {
-    const deleted: EndUserDeleted = { type: 'EndUserDeleted', data: { endUserId: 'u1', platformId: 'p1', externalId: 'x1', deletedAt: '2026-01-02T00:00:00.000Z' } };
+    const deleted: EndUserDeleted = {
+      type: 'EndUserDeleted',
+      data: { endUserId: 'u1', platformId: 'p1', externalId: 'x1', deletedAt: '2026-01-02T00:00:00.000Z' },
+    };
     expect(readModelChange(fold([created, deleted], initialState()), 2, [deleted])).toEqual({ kind: 'remove', endUserId: 'u1' });
   });
 

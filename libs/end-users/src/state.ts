@@ -13,8 +13,6 @@ export interface EndUser {
   updatedAt: string;
 }
 
-export type EndUserState =
-  | { status: 'absent' }
-  | { status: 'existing' | 'deleted'; user: EndUser; apiKeys: IssuedApiKey[]; budget: AutoBudgetDecision | null };
+export type EndUserState = { status: 'absent' } | { status: 'existing' | 'deleted'; user: EndUser; apiKeys: IssuedApiKey[]; budget: AutoBudgetDecision | null };
 
 export const initialState = (): EndUserState => ({ status: 'absent' });

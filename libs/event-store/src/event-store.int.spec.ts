@@ -35,7 +35,9 @@ describe('event store (PostgreSQL)', () => {
   it('lets exactly one of many concurrent appends at the same expected version win', async () => {
     const streamId = `test-${randomUUID()}`;
     await inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 0, [event()], metadata));
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 1, [event()], metadata))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 1, [event()], metadata))),
+    );
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
@@ -66,7 +68,7 @@ describe('event store (PostgreSQL)', () => {
     );
     let checkpoint = { transactionId: BigInt(low) - 1n, position: 0n };
     // An empty page is not the end: a transaction of another process still open holds the reader back.
-    for (const giveUpAt = Date.now() + 10_000; seen.length < expected && Date.now() < giveUpAt; ) {
+    for (const giveUpAt = Date.now() + 10_000; seen.length < expected && Date.now() < giveUpAt;) {
       const page = await readAll(sqlOfDataSource(dataSource), checkpoint, 1000);
       seen.push(...page.events.filter((e) => streams.includes(e.streamId)).map((e) => e.eventId));
       checkpoint = page.checkpoint;
@@ -86,7 +88,7 @@ describe('event store (PostgreSQL)', () => {
     let checkpoint = START_OF_ALL;
     try {
       // The slow transaction takes an xid first, then appends after a faster one committed.
-      const [{ xid }] = await inRunner.query("SELECT pg_current_xact_id()::text AS xid");
+      const [{ xid }] = await inRunner.query('SELECT pg_current_xact_id()::text AS xid');
       await inTransaction(dataSource, (tx) => appendToStream(tx, fastStream, 0, [event('Fast')], metadata));
       await appendToStream(inRunner, slowStream, 0, [event('Slow')], metadata);
 
@@ -104,7 +106,7 @@ describe('event store (PostgreSQL)', () => {
     const seen: string[] = [];
     // Polled like a live reader: a transaction of another process still open holds the reader back
     // (nothing after it is handed out yet), so an empty page is not the end.
-    for (const giveUpAt = Date.now() + 10_000; !seen.includes('Later') && Date.now() < giveUpAt; ) {
+    for (const giveUpAt = Date.now() + 10_000; !seen.includes('Later') && Date.now() < giveUpAt;) {
       const page = await readAll(sqlOfDataSource(dataSource), checkpoint, 1000);
       seen.push(...page.events.filter((e) => [slowStream, fastStream, laterStream].includes(e.streamId)).map((e) => e.type));
       checkpoint = page.checkpoint;

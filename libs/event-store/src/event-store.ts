@@ -31,10 +31,19 @@ export function withAppendedEvents(
     'appended',
     `INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata)
      SELECT e.event_id, ${p(append.streamId)}, ${p(append.expectedVersion, 'int')} + e.ordinality, e.event_type, e.schema_version, e.payload, ${p(JSON.stringify(append.metadata), 'jsonb')}
-     FROM unnest(${p(events.map((event) => event.eventId), 'uuid[]')}, ${p(events.map((event) => event.type), 'text[]')}, ${p(
+     FROM unnest(${p(
+       events.map((event) => event.eventId),
+       'uuid[]',
+     )}, ${p(
+       events.map((event) => event.type),
+       'text[]',
+     )}, ${p(
        events.map((event) => event.schemaVersion),
        'int[]',
-     )}, ${p(events.map((event) => JSON.stringify(event.data)), 'jsonb[]')}) WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, ordinality)
+     )}, ${p(
+       events.map((event) => JSON.stringify(event.data)),
+       'jsonb[]',
+     )}) WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, ordinality)
      ${onlyIf(guard)}
      ORDER BY e.ordinality
      RETURNING ${SELECT_COLUMNS}`,
@@ -42,10 +51,22 @@ export function withAppendedEvents(
   statement.with(
     'queued',
     `INSERT INTO outbox (event_id, topic, message_key, payload, headers)
-     SELECT * FROM unnest(${p(published.map((event) => event.eventId), 'uuid[]')}, ${p(published.map((event) => event.publishAs!.topic), 'text[]')}, ${p(
+     SELECT * FROM unnest(${p(
+       published.map((event) => event.eventId),
+       'uuid[]',
+     )}, ${p(
+       published.map((event) => event.publishAs!.topic),
+       'text[]',
+     )}, ${p(
        published.map((event) => event.publishAs!.key),
        'text[]',
-     )}, ${p(published.map((event) => event.publishAs!.payload), 'text[]')}, ${p(published.map((event) => JSON.stringify(event.publishAs!.headers)), 'jsonb[]')})
+     )}, ${p(
+       published.map((event) => event.publishAs!.payload),
+       'text[]',
+     )}, ${p(
+       published.map((event) => JSON.stringify(event.publishAs!.headers)),
+       'jsonb[]',
+     )})
      ${onlyIf(guard)}`,
   );
 }
@@ -71,7 +92,13 @@ export function storedEventsOf(rows: readonly Record<string, unknown>[]): Stored
  * means "the stream must not exist". The unique (stream_id, stream_version) constraint decides
  * races: the loser gets StreamVersionConflict and its transaction must roll back.
  */
-export async function appendToStream(sql: Sql, streamId: string, expectedVersion: number, events: readonly NewEvent[], metadata: EventMetadata): Promise<StoredEvent[]> {
+export async function appendToStream(
+  sql: Sql,
+  streamId: string,
+  expectedVersion: number,
+  events: readonly NewEvent[],
+  metadata: EventMetadata,
+): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const statement = new Statement();
   withAppendedEvents(statement, { streamId, expectedVersion, events, metadata });
@@ -91,7 +118,10 @@ export async function readStreamPage(sql: Sql, streamId: string, offset: number,
  * Committed events in position order after `after`, up to `upTo`, optionally of one stream, at
  * most `limit`. For replays of history; a live reader resuming from a position must use readAll.
  */
-export async function readPositions(sql: Sql, range: { after: bigint; upTo?: bigint; streamId?: string; streamPrefix?: string; limit: number }): Promise<StoredEvent[]> {
+export async function readPositions(
+  sql: Sql,
+  range: { after: bigint; upTo?: bigint; streamId?: string; streamPrefix?: string; limit: number },
+): Promise<StoredEvent[]> {
   const rows = await sql.query<EventRow>(
     `SELECT ${SELECT_COLUMNS} FROM events
      WHERE global_position > $1 AND ($2::bigint IS NULL OR global_position <= $2) AND ($3::text IS NULL OR stream_id = $3)

@@ -5,7 +5,10 @@ import type { Response } from 'express';
 import { BrokerHealthIndicator } from './broker.health';
 import { DatabaseHealthIndicator } from './database.health';
 
-const INDICATORS = { type: 'object', additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } }, additionalProperties: true } };
+const INDICATORS = {
+  type: 'object',
+  additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } }, additionalProperties: true },
+};
 const readiness = (status: 'ok' | 'error', example: object) => ({
   schema: {
     type: 'object',
@@ -27,16 +30,28 @@ export class HealthHttpController {
 
   @Get('live')
   @ApiOperation({ operationId: 'healthLive', summary: 'Liveness', description: 'The process answers. Needs no key.' })
-  @ApiOkResponse({ description: 'Alive.', schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } } })
+  @ApiOkResponse({
+    description: 'Alive.',
+    schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ operationId: 'healthReady', summary: 'Readiness', description: 'PostgreSQL and the Kafka broker answer (each checked with a timeout). Needs no key.' })
+  @ApiOperation({
+    operationId: 'healthReady',
+    summary: 'Readiness',
+    description: 'PostgreSQL and the Kafka broker answer (each checked with a timeout). Needs no key.',
+  })
   @ApiOkResponse({
     description: 'Ready.',
-    ...readiness('ok', { status: 'ok', info: { database: { status: 'up' }, broker: { status: 'up', brokers: 1 } }, error: {}, details: { database: { status: 'up' }, broker: { status: 'up', brokers: 1 } } }),
+    ...readiness('ok', {
+      status: 'ok',
+      info: { database: { status: 'up' }, broker: { status: 'up', brokers: 1 } },
+      error: {},
+      details: { database: { status: 'up' }, broker: { status: 'up', brokers: 1 } },
+    }),
   })
   @ApiServiceUnavailableResponse({
     description: 'A dependency is down; `error` names it.',

@@ -24,7 +24,9 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     if (res.headersSent) return;
     // Refused before routing (body parser, content type): the access logger never saw this request.
     if (!(req as Request & { log?: unknown }).log) {
-      this.logger.warn(`request refused before routing: ${req.method} ${req.path.replace(/sk-(eu|plat)_[0-9A-Za-z]*/g, '[redacted]')} -> ${error.status} ${error.code} request_id=${requestId}`);
+      this.logger.warn(
+        `request refused before routing: ${req.method} ${req.path.replace(/sk-(eu|plat)_[0-9A-Za-z]*/g, '[redacted]')} -> ${error.status} ${error.code} request_id=${requestId}`,
+      );
     }
     const envelope: ErrorEnvelope = { error: { code: error.code, message: error.message, details: error.details, request_id: requestId } };
     if (error.code === 'service_unavailable') res.setHeader('Retry-After', '1');

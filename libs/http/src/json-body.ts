@@ -21,6 +21,7 @@ function requireJsonContentType(req: Request, _res: Response, next: NextFunction
 /** Body parsing for every app: JSON only, at most 64 KiB; parser errors become ApiErrors before the filter sees them. */
 export function jsonBodyParsers(): RequestHandler[] {
   const parse = json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
-  const parseJson: RequestHandler = (req, res, next) => parse(req, res, (error?: unknown) => next(error === undefined ? undefined : (bodyParserError(error) ?? error)));
+  const parseJson: RequestHandler = (req, res, next) =>
+    parse(req, res, (error?: unknown) => next(error === undefined ? undefined : (bodyParserError(error) ?? error)));
   return [requireJsonContentType, parseJson];
 }

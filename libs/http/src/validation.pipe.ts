@@ -34,7 +34,9 @@ export class StrictValidationPipe extends ValidationPipe {
     if (problem) {
       const field = problem.path || (metadata.data ?? metadata.type);
       const message =
-        problem.issue === 'too_deep' ? `${field} is nested deeper than ${MAX_JSON_DEPTH} levels` : `${field} contains a character that cannot be stored (NUL or an unpaired surrogate)`;
+        problem.issue === 'too_deep'
+          ? `${field} is nested deeper than ${MAX_JSON_DEPTH} levels`
+          : `${field} contains a character that cannot be stored (NUL or an unpaired surrogate)`;
       throw ApiError.validation(field, problem.issue, message);
     }
     this.refuseUnknownKeys(value, metadata);
@@ -47,7 +49,11 @@ export class StrictValidationPipe extends ValidationPipe {
    */
   private refuseUnknownKeys(value: unknown, metadata: ArgumentMetadata): void {
     if ((metadata.type !== 'body' && metadata.type !== 'query') || !metadata.metatype || value === null || typeof value !== 'object') return;
-    const known = new Set(getMetadataStorage().getTargetValidationMetadatas(metadata.metatype, '', true, false).map((rule) => rule.propertyName));
+    const known = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(metadata.metatype, '', true, false)
+        .map((rule) => rule.propertyName),
+    );
     if (known.size === 0) return;
     const unknown = Object.keys(value).filter((key) => !known.has(key));
     if (unknown.length > 0) {

@@ -4,7 +4,10 @@ import { Kafka, logLevel } from 'kafkajs';
 export function createKafka(brokers: string, clientId: string): Kafka {
   return new Kafka({
     clientId,
-    brokers: brokers.split(',').map((broker) => broker.trim()).filter(Boolean),
+    brokers: brokers
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3_000,
     requestTimeout: 10_000,

@@ -97,7 +97,11 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
   });
 
   function relay(publisher: MessagePublisher = realPublisher(), logger: RelayLogger = new CollectingLogger(), batchSize = 10): OutboxRelay {
-    const created = new OutboxRelay(publisher, { databaseUrl: DATABASE_URL, batchSize, pollIntervalMs: 20, maxBackoffMs: 200, retentionMs: 24 * 60 * 60 * 1000 }, logger);
+    const created = new OutboxRelay(
+      publisher,
+      { databaseUrl: DATABASE_URL, batchSize, pollIntervalMs: 20, maxBackoffMs: 200, retentionMs: 24 * 60 * 60 * 1000 },
+      logger,
+    );
     relays.push(created);
     return created;
   }
@@ -340,7 +344,9 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
     expect(sent.slice(firstRefused).every((values) => values[0] === refused[0])).toBe(true);
     const afterRefused = ids.slice(before.length + refused.length);
     expect(afterRefused.length).toBeGreaterThan(0);
-    expect((await db.query('SELECT count(*)::int AS count FROM outbox WHERE id = ANY($1::bigint[]) AND attempts > 0', [afterRefused.map(String)])).rows[0].count).toBe(0);
+    expect(
+      (await db.query('SELECT count(*)::int AS count FROM outbox WHERE id = ANY($1::bigint[]) AND attempts > 0', [afterRefused.map(String)])).rows[0].count,
+    ).toBe(0);
     expect((await rowState(refusedRow)).last_error).toMatch(/broker refused the batch/);
 
     refusing = false;

@@ -180,7 +180,13 @@ export class OutboxRelay {
   /** The session that holds the relay lock, or null while another relay holds it. */
   private async leaderConnection(): Promise<Client | null> {
     if (this.client) return this.client;
-    const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'end-users-outbox-relay', keepAlive: true, query_timeout: 10_000, connectionTimeoutMillis: 5_000 });
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      application_name: 'end-users-outbox-relay',
+      keepAlive: true,
+      query_timeout: 10_000,
+      connectionTimeoutMillis: 5_000,
+    });
     client.on('error', () => void this.dropConnection());
     await client.connect();
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK_KEY]);

@@ -3,7 +3,10 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { migrations } from './migrations';
 
 /** Entities are not used: every table is reached through SQL, so the pool and statements stay visible. */
-export function dataSourceOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS'>, applicationName: string): DataSourceOptions {
+export function dataSourceOptions(
+  config: Pick<AppConfig, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS'>,
+  applicationName: string,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.DATABASE_URL,

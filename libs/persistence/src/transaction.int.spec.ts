@@ -28,7 +28,11 @@ describe('units of work', () => {
     const commits: string[] = [];
     await inUnitOfWork(dataSource, async (sql) => {
       await insert(1);
-      await inTransaction(dataSource, () => insert(2), () => commits.push('nested'));
+      await inTransaction(
+        dataSource,
+        () => insert(2),
+        () => commits.push('nested'),
+      );
       afterCommit(() => commits.push('direct'));
       // Uncommitted: another connection does not see it yet, the unit's own connection does.
       expect((await poolOf(dataSource).query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(0);
@@ -44,7 +48,11 @@ describe('units of work', () => {
     await expect(
       inUnitOfWork(dataSource, async () => {
         await insert(1);
-        await inTransaction(dataSource, () => insert(2), () => commits.push('nested'));
+        await inTransaction(
+          dataSource,
+          () => insert(2),
+          () => commits.push('nested'),
+        );
         throw new Error('the response could not be stored');
       }),
     ).rejects.toThrow('the response could not be stored');
@@ -66,7 +74,11 @@ describe('units of work', () => {
           () => commits.push('failed attempt'),
         ),
       ).rejects.toMatchObject({ code: '23505' });
-      await inTransaction(dataSource, () => insert(3), () => commits.push('retry'));
+      await inTransaction(
+        dataSource,
+        () => insert(3),
+        () => commits.push('retry'),
+      );
     });
     expect(await ids()).toEqual([1, 3]);
     expect(commits).toEqual(['retry']);

@@ -10,7 +10,14 @@ export interface ProjectionStatus {
   streamsBehind: number;
   /** end_users only: platforms whose maintained total differs from their rows (0 when right). */
   platformsWithWrongTotal?: number;
-  lastRebuild: { status: string; startedAt: string; finishedAt: string | null; eventsApplied: number; switchBlockedMs: number | null; error: string | null } | null;
+  lastRebuild: {
+    status: string;
+    startedAt: string;
+    finishedAt: string | null;
+    eventsApplied: number;
+    switchBlockedMs: number | null;
+    error: string | null;
+  } | null;
 }
 
 const LAG_QUERY: Record<string, string> = {

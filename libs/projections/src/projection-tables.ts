@@ -52,8 +52,10 @@ export async function copyIndexes(client: ClientBase, projection: StreamProjecti
     if (index.constraintDefinition) {
       await client.query(`ALTER TABLE ${target} ADD CONSTRAINT ${name} ${index.constraintDefinition}`);
     } else {
-      const definition = index.indexDefinition
-        .replace(/^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+/, (_, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX ${name} ON ${target}`);
+      const definition = index.indexDefinition.replace(
+        /^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+/,
+        (_, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX ${name} ON ${target}`,
+      );
       await client.query(definition);
     }
   }

@@ -51,7 +51,17 @@ class ReadTables {
     const { user, streamVersion, newKeys } = change;
     const stored = this.users.get(user.id);
     if (!stored) {
-      this.users.set(user.id, [user.id, user.platformId, user.externalId, user.displayName, user.metadata, user.isActive, user.createdAt, user.updatedAt, streamVersion]);
+      this.users.set(user.id, [
+        user.id,
+        user.platformId,
+        user.externalId,
+        user.displayName,
+        user.metadata,
+        user.isActive,
+        user.createdAt,
+        user.updatedAt,
+        streamVersion,
+      ]);
     } else if ((stored[8] as number) < streamVersion) {
       this.users.set(user.id, [stored[0], stored[1], stored[2], user.displayName, user.metadata, user.isActive, stored[6], user.updatedAt, streamVersion]);
     }
@@ -122,7 +132,9 @@ describe('read-model projection (properties)', () => {
           const userRows = expected.users.filter((row) => row[0] === id);
           const keyRows = expected.keys.filter((row) => row[2] === id);
           // One user row per live user, one key row per issued key, nothing once deleted.
-          expect({ userRows: userRows.length, keyRows: keyRows.length }).toEqual(deleted || events.length === 0 ? { userRows: 0, keyRows: 0 } : { userRows: 1, keyRows: issued });
+          expect({ userRows: userRows.length, keyRows: keyRows.length }).toEqual(
+            deleted || events.length === 0 ? { userRows: 0, keyRows: 0 } : { userRows: 1, keyRows: issued },
+          );
         }
       }),
       RUNS,

@@ -50,7 +50,11 @@ const EVENT_COLUMNS = 'global_position, stream_id, stream_version, event_type, s
  * a time (advisory lock). It writes only the projection's table: nothing is published and no
  * worker effect is repeated. Ends by checking the table against a fresh fold of the events.
  */
-export async function rebuildProjection(pool: Pool, projection: StreamProjection, onProgress: (progress: RebuildProgress) => void = () => {}): Promise<RebuildResult> {
+export async function rebuildProjection(
+  pool: Pool,
+  projection: StreamProjection,
+  onProgress: (progress: RebuildProgress) => void = () => {},
+): Promise<RebuildResult> {
   const { client: control, release: releaseControl } = await checkOut(pool);
   const lockKey = `projection-rebuild:${projection.name}`;
   const { rows: lockRows } = await control.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
@@ -120,7 +124,10 @@ export async function rebuildProjection(pool: Pool, projection: StreamProjection
     await control.query(`DROP TABLE IF EXISTS ${target}`).catch(() => undefined);
     if (!(error instanceof RebuildVerificationFailed)) {
       await control
-        .query("UPDATE projection_rebuilds SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1", [recordId, error instanceof Error ? error.message : String(error)])
+        .query("UPDATE projection_rebuilds SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1", [
+          recordId,
+          error instanceof Error ? error.message : String(error),
+        ])
         .catch(() => undefined);
     }
     throw error;
@@ -147,7 +154,9 @@ async function bulkLoad(pool: Pool, writer: PoolClient, projection: StreamProjec
       `SELECT pg_current_snapshot()::text AS snapshot, count(*) AS total, coalesce(max(global_position), 0)::text AS head FROM events WHERE stream_id LIKE '${STREAM_PREFIX}%'`,
     );
     const eventsTotal = Number(rows[0].total);
-    await reader.query(`DECLARE rebuild_events NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id LIKE '${STREAM_PREFIX}%' ORDER BY stream_id, stream_version`);
+    await reader.query(
+      `DECLARE rebuild_events NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id LIKE '${STREAM_PREFIX}%' ORDER BY stream_id, stream_version`,
+    );
     const folder = new StreamFolder();
     let pending: unknown[][] = [];
     let eventsApplied = 0;
@@ -188,7 +197,9 @@ async function catchUp(client: PoolClient, projection: StreamProjection, target:
   let eventsApplied = 0;
   for (let start = 0; start < changed.length; start += 1_000) {
     const streamIds = changed.slice(start, start + 1_000).map((row) => row.stream_id);
-    const { rows: events } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version`, [streamIds]);
+    const { rows: events } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version`, [
+      streamIds,
+    ]);
     const folder = new StreamFolder();
     const folded = [...folder.push(events), ...folder.flush()];
     eventsApplied += events.length;
@@ -225,7 +236,9 @@ async function verify(pool: Pool, projection: StreamProjection): Promise<Rebuild
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const live = await tableChecksum(client, projection.table);
     await client.query(`CREATE TEMP TABLE ${expectedTable} (LIKE ${projection.table}) ON COMMIT DROP`);
-    await client.query(`DECLARE verify_events NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id LIKE '${STREAM_PREFIX}%' ORDER BY stream_id, stream_version`);
+    await client.query(
+      `DECLARE verify_events NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id LIKE '${STREAM_PREFIX}%' ORDER BY stream_id, stream_version`,
+    );
     const folder = new StreamFolder();
     for (;;) {
       const page = await client.query<EventRow>(`FETCH ${FETCH_SIZE} FROM verify_events`);
@@ -235,7 +248,13 @@ async function verify(pool: Pool, projection: StreamProjection): Promise<Rebuild
     }
     const expected = await tableChecksum(client, expectedTable);
     await client.query('COMMIT');
-    return { rows: live.rows, checksum: live.checksum, expectedRows: expected.rows, expectedChecksum: expected.checksum, matches: live.checksum === expected.checksum };
+    return {
+      rows: live.rows,
+      checksum: live.checksum,
+      expectedRows: expected.rows,
+      expectedChecksum: expected.checksum,
+      matches: live.checksum === expected.checksum,
+    };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

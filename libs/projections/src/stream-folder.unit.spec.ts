@@ -55,7 +55,9 @@ describe('stream projections', () => {
   it('give a user row and its key rows for an existing user, nothing for a deleted one', () => {
     const [existing] = new StreamFolder().push([created(6), created(7)]);
     expect(END_USERS_PROJECTION.rowsOf(existing.state, 1)).toEqual([['u6', 'p1', 'x6', null, {}, true, at, at, 1]]);
-    expect(END_USER_API_KEYS_PROJECTION.rowsOf(existing.state, 1)).toEqual([['k6', 'p1', 'u6', 'sk-eu_ab', 'Default key', ['inference'], true, null, null, at]]);
+    expect(END_USER_API_KEYS_PROJECTION.rowsOf(existing.state, 1)).toEqual([
+      ['k6', 'p1', 'u6', 'sk-eu_ab', 'Default key', ['inference'], true, null, null, at],
+    ]);
     const gone = new StreamFolder();
     gone.push([created(8), deleted(8, 2)]);
     const [deletedStream] = gone.flush();

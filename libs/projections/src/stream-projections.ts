@@ -33,7 +33,9 @@ export const END_USERS_PROJECTION: StreamProjection = {
   },
   async afterSwap(client) {
     await client.query('DELETE FROM platform_end_user_counts');
-    await client.query(`INSERT INTO platform_end_user_counts (platform_id, shard, count) SELECT platform_id, ${COUNT_SHARD_SQL}, count(*) FROM end_users GROUP BY 1, 2`);
+    await client.query(
+      `INSERT INTO platform_end_user_counts (platform_id, shard, count) SELECT platform_id, ${COUNT_SHARD_SQL}, count(*) FROM end_users GROUP BY 1, 2`,
+    );
   },
 };
 

@@ -25,7 +25,12 @@ export function toIntegrationEvent(event: EndUserEvent, eventId: string, platfor
           is_active: true,
           created_at: data.createdAt,
           api_key: publicKey(data.apiKey),
-          budget: data.budget && { id: data.budget.budgetId, max_usd: usdToNumber(data.budget.maxUsd), period: data.budget.period, period_start: data.budget.periodStart },
+          budget: data.budget && {
+            id: data.budget.budgetId,
+            max_usd: usdToNumber(data.budget.maxUsd),
+            period: data.budget.period,
+            period_start: data.budget.periodStart,
+          },
         },
       };
     }

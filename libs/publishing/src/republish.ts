@@ -19,7 +19,13 @@ const PAGE = 1_000;
  * their order), with their original event ids and a `replay: true` header. Writes nothing to the
  * database and triggers no outbox row: consumers deduplicate by event_id as for any redelivery.
  */
-export async function republishEvents(pool: Pool, publisher: MessagePublisher, topic: string, range: RepublishRange, onPage: (published: number, position: string) => void = () => {}): Promise<number> {
+export async function republishEvents(
+  pool: Pool,
+  publisher: MessagePublisher,
+  topic: string,
+  range: RepublishRange,
+  onPage: (published: number, position: string) => void = () => {},
+): Promise<number> {
   let after = range.fromPosition - 1n;
   let published = 0;
   for (;;) {
@@ -47,7 +53,7 @@ export async function republishEvents(pool: Pool, publisher: MessagePublisher, t
 /** A stream's platform is fixed by its first event. */
 async function platformsOfStreams(pool: Pool, streamIds: string[]): Promise<Map<string, string>> {
   const { rows } = await pool.query<{ stream_id: string; payload: EndUserCreated['data'] }>(
-    "SELECT stream_id, payload FROM events WHERE stream_id = ANY($1) AND stream_version = 1",
+    'SELECT stream_id, payload FROM events WHERE stream_id = ANY($1) AND stream_version = 1',
     [streamIds],
   );
   return new Map(rows.map((row) => [row.stream_id, row.payload.platformId]));

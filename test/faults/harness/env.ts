@@ -24,8 +24,10 @@ export const logsDir = (scenario: string) => path.join(FAULTS.runDir, 'logs', sc
 
 /** Refuses to run against the shared services: a fault scenario restarts and cuts what it uses. */
 export function assertPrivateServices(): void {
-  if (FAULTS.pgPort === 5432) throw new Error('FAULTS_PG_PORT is 5432, the shared PostgreSQL: the fault suite only runs against its own cluster (scripts/faults/run.sh)');
-  if (FAULTS.kafkaPort === 9092) throw new Error('FAULTS_KAFKA_PORT is 9092, the shared broker: the fault suite only runs against its own broker (scripts/faults/run.sh)');
+  if (FAULTS.pgPort === 5432)
+    throw new Error('FAULTS_PG_PORT is 5432, the shared PostgreSQL: the fault suite only runs against its own cluster (scripts/faults/run.sh)');
+  if (FAULTS.kafkaPort === 9092)
+    throw new Error('FAULTS_KAFKA_PORT is 9092, the shared broker: the fault suite only runs against its own broker (scripts/faults/run.sh)');
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,12 @@ import { FAULTS, ROOT } from './env';
 /** Runs one of the project's scripts in its own process group; resolves with its output. */
 export function runScript(script: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [path.join(ROOT, script), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -59,8 +64,10 @@ export const faultsBroker = {
 
 /** The suite's private PostgreSQL cluster (scripts/faults/pg.sh). */
 export const faultsPostgres = {
-  restartFast: (downSeconds = 0) => runScript('scripts/faults/pg.sh', ['restart-fast'], { FAULTS_PG_DOWN_SECONDS: String(downSeconds), FAULTS_PG_PORT: String(FAULTS.pgPort) }),
-  restartImmediate: (downSeconds = 0) => runScript('scripts/faults/pg.sh', ['restart-immediate'], { FAULTS_PG_DOWN_SECONDS: String(downSeconds), FAULTS_PG_PORT: String(FAULTS.pgPort) }),
+  restartFast: (downSeconds = 0) =>
+    runScript('scripts/faults/pg.sh', ['restart-fast'], { FAULTS_PG_DOWN_SECONDS: String(downSeconds), FAULTS_PG_PORT: String(FAULTS.pgPort) }),
+  restartImmediate: (downSeconds = 0) =>
+    runScript('scripts/faults/pg.sh', ['restart-immediate'], { FAULTS_PG_DOWN_SECONDS: String(downSeconds), FAULTS_PG_PORT: String(FAULTS.pgPort) }),
 };
 
 /** The broker of scenario 10, which advertises the fault proxy's port (scripts/faults/kafka-behind-proxy.sh). */

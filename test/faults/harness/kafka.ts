@@ -45,7 +45,11 @@ export async function createTopics(brokers: string, topics: string[], partitions
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
     if (missing.length === 0) return;
-    await admin.createTopics({ waitForLeaders: true, timeout: 30_000, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      timeout: 30_000,
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    });
   });
 }
 
@@ -75,7 +79,10 @@ export async function groupMembers(brokers: string, groupId: string): Promise<{ 
   return withAdmin(brokers, async (admin) => {
     const { groups } = await admin.describeGroups([groupId]);
     const group = groups[0];
-    return { state: group?.state ?? 'Unknown', members: (group?.members ?? []).map((member) => ({ clientHost: member.clientHost, memberId: member.memberId })) };
+    return {
+      state: group?.state ?? 'Unknown',
+      members: (group?.members ?? []).map((member) => ({ clientHost: member.clientHost, memberId: member.memberId })),
+    };
   });
 }
 
@@ -85,7 +92,13 @@ export async function readTopic(brokers: string, topic: string, timeoutMs = 60_0
   const wanted = [...highs.entries()].filter(([, high]) => high > 0n);
   if (wanted.length === 0) return [];
   const kafka = kafkaClient(brokers, 'faults-reader');
-  const consumer = kafka.consumer({ groupId: `faults-reader-${randomUUID()}`, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: `faults-reader-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    allowAutoTopicCreation: false,
+  });
   const messages: TopicMessage[] = [];
   const reached = new Map<number, bigint>();
   const seen = new Set<string>();
@@ -100,7 +113,13 @@ export async function readTopic(brokers: string, topic: string, timeoutMs = 60_0
           const id = `${batch.partition}@${offset}`;
           if (seen.has(id) || offset >= (highs.get(batch.partition) ?? 0n)) continue;
           seen.add(id);
-          messages.push({ partition: batch.partition, offset, key: message.key?.toString('utf8') ?? null, value: message.value?.toString('utf8') ?? null, headers: decodeHeaders(message.headers) });
+          messages.push({
+            partition: batch.partition,
+            offset,
+            key: message.key?.toString('utf8') ?? null,
+            value: message.value?.toString('utf8') ?? null,
+            headers: decodeHeaders(message.headers),
+          });
           reached.set(batch.partition, offset + 1n);
         }
       },
@@ -113,7 +132,7 @@ export async function readTopic(brokers: string, topic: string, timeoutMs = 60_0
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
-  return messages.sort((a, b) => (a.partition - b.partition) || Number(a.offset - b.offset));
+  return messages.sort((a, b) => a.partition - b.partition || Number(a.offset - b.offset));
 }
 
 /**
@@ -126,7 +145,13 @@ export class LiveTap {
 
   static async open(brokers: string, topic: string): Promise<LiveTap> {
     const highs = await highWatermarks(brokers, topic);
-    const consumer = kafkaClient(brokers, 'faults-live-tap').consumer({ groupId: `faults-tap-${randomUUID()}`, maxWaitTimeInMs: 20, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
+    const consumer = kafkaClient(brokers, 'faults-live-tap').consumer({
+      groupId: `faults-tap-${randomUUID()}`,
+      maxWaitTimeInMs: 20,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      allowAutoTopicCreation: false,
+    });
     const tap = new LiveTap(consumer);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
@@ -153,12 +178,18 @@ export class RawProducer {
   private constructor(private readonly producer: Producer) {}
 
   static async open(brokers: string): Promise<RawProducer> {
-    const producer = kafkaClient(brokers, 'faults-raw-producer').producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafkaClient(brokers, 'faults-raw-producer').producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     return new RawProducer(producer);
   }
 
-  async send(topic: string, messages: Array<{ key: string | null; value: string | null; headers?: Record<string, string> }>): Promise<Array<{ partition: number; offset: bigint }>> {
+  async send(
+    topic: string,
+    messages: Array<{ key: string | null; value: string | null; headers?: Record<string, string> }>,
+  ): Promise<Array<{ partition: number; offset: bigint }>> {
     const results = await this.producer.send({ topic, acks: -1, messages });
     // kafkajs reports the base offset per partition; with one message per call it is that message's offset.
     return results.map((result) => ({ partition: result.partition, offset: BigInt(result.baseOffset ?? result.offset ?? '-1') }));
@@ -172,6 +203,12 @@ export class RawProducer {
 /** The partition kafkajs's default (Java-compatible murmur2) partitioner picks for a key. */
 export function partitionFor(key: string, partitions: number): number {
   const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 1,
+    partitionErrorCode: 0,
+    replicas: [1],
+    isr: [1],
+  }));
   return partitioner({ topic: 'any', partitionMetadata, message: { key, value: null } });
 }

@@ -66,7 +66,14 @@ export function sendJson(
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent, headers: { ...headers, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: { ...headers, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -185,7 +192,8 @@ export class Load {
       if (endUserId && this.running && Math.random() < o.repeatCreateRatio) await this.create(externalId, { display_name: 'ignored on a repeat' });
       if (endUserId && this.running && Math.random() < o.updateRatio) {
         const updates = 1 + Math.floor(Math.random() * 2);
-        for (let index = 0; index < updates && this.running; index++) await this.update(endUserId, externalId, { display_name: `renamed ${index}`, metadata: { step: index } });
+        for (let index = 0; index < updates && this.running; index++)
+          await this.update(endUserId, externalId, { display_name: `renamed ${index}`, metadata: { step: index } });
       }
       if (endUserId && this.running && Math.random() < o.deleteRatio) await this.remove(endUserId, externalId);
       if (o.thinkMs > 0) await sleep(o.thinkMs);
@@ -193,15 +201,37 @@ export class Load {
   }
 
   create(externalId: string, extra: Record<string, unknown> = {}, idempotencyKey: string = randomUUID()): Promise<Op> {
-    return this.run({ kind: 'create', externalId, method: 'POST', path: `/v1/platforms/${this.options.platform.id}/end-users`, body: { external_id: externalId, ...extra }, idempotencyKey });
+    return this.run({
+      kind: 'create',
+      externalId,
+      method: 'POST',
+      path: `/v1/platforms/${this.options.platform.id}/end-users`,
+      body: { external_id: externalId, ...extra },
+      idempotencyKey,
+    });
   }
 
   update(endUserId: string, externalId: string, body: Record<string, unknown>, idempotencyKey: string = randomUUID()): Promise<Op> {
-    return this.run({ kind: 'update', externalId, endUserId, method: 'PATCH', path: `/v1/platforms/${this.options.platform.id}/end-users/${endUserId}`, body, idempotencyKey });
+    return this.run({
+      kind: 'update',
+      externalId,
+      endUserId,
+      method: 'PATCH',
+      path: `/v1/platforms/${this.options.platform.id}/end-users/${endUserId}`,
+      body,
+      idempotencyKey,
+    });
   }
 
   remove(endUserId: string, externalId: string, idempotencyKey: string = randomUUID()): Promise<Op> {
-    return this.run({ kind: 'delete', externalId, endUserId, method: 'DELETE', path: `/v1/platforms/${this.options.platform.id}/end-users/${endUserId}`, idempotencyKey });
+    return this.run({
+      kind: 'delete',
+      externalId,
+      endUserId,
+      method: 'DELETE',
+      path: `/v1/platforms/${this.options.platform.id}/end-users/${endUserId}`,
+      idempotencyKey,
+    });
   }
 
   /** HTTP attempts sent and not answered yet. */

@@ -25,7 +25,11 @@ export interface ExitInfo {
 
 /** Where the Debian libfaketime package puts its preload library; `$LIB` is expanded by ld.so. */
 const LIBFAKETIME = '/usr/$LIB/faketime/libfaketime.so.1';
-const LIBFAKETIME_CANDIDATES = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'];
+const LIBFAKETIME_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/faketime/libfaketime.so.1',
+];
 
 export function faketimeInstalled(): boolean {
   return LIBFAKETIME_CANDIDATES.some((candidate) => fs.existsSync(candidate));
@@ -108,7 +112,9 @@ export class AppProcess {
     while (Date.now() < deadline) {
       if (this.exit) throw new Error(`${this.label} exited during start-up (${JSON.stringify(this.exit)}):\n${this.tail(30)}`);
       const readyNow =
-        this.kind === 'api' ? (await httpStatus(this.port, '/health/live', 1_000)) === 200 : this.lines.some((line) => line.includes('End Users worker started'));
+        this.kind === 'api'
+          ? (await httpStatus(this.port, '/health/live', 1_000)) === 200
+          : this.lines.some((line) => line.includes('End Users worker started'));
       if (readyNow) return this;
       await sleep(100);
     }

@@ -74,7 +74,19 @@ export class Scenario {
     } catch (error) {
       // The figures must not show an earlier run's result for a scenario that could not even start.
       fs.mkdirSync(resultsDir(), { recursive: true });
-      const result = { id, title, outcome: 'failed', error: `setting up failed: ${error instanceof Error ? error.message : String(error)}`, startedAt: new Date().toISOString(), durationSeconds: 0, faults: [], evidence: {}, findings: [], check: null, unexpectedExits: [] };
+      const result = {
+        id,
+        title,
+        outcome: 'failed',
+        error: `setting up failed: ${error instanceof Error ? error.message : String(error)}`,
+        startedAt: new Date().toISOString(),
+        durationSeconds: 0,
+        faults: [],
+        evidence: {},
+        findings: [],
+        check: null,
+        unexpectedExits: [],
+      };
       fs.writeFileSync(path.join(resultsDir(), `${id}.json`), `${JSON.stringify(result, null, 2)}\n`);
       throw error;
     }
@@ -97,7 +109,17 @@ export class Scenario {
     const pool = new Pool({ connectionString: databaseUrl(database), max: 6, application_name: 'faults-checker' });
     pool.on('error', () => undefined);
     const platform = await withTransaction(pool, (sql) => createPlatform(sql, `Faults ${id}`, { default_budget_usd: 25 } satisfies PlatformSettings));
-    const scenario = new Scenario(id, title, database, topic, `faults-${id}-${FAULTS.runId}`, brokers, pool, { id: platform.platform.id, key: platform.key.rawKey }, options);
+    const scenario = new Scenario(
+      id,
+      title,
+      database,
+      topic,
+      `faults-${id}-${FAULTS.runId}`,
+      brokers,
+      pool,
+      { id: platform.platform.id, key: platform.key.rawKey },
+      options,
+    );
     fs.mkdirSync(logsDir(id), { recursive: true });
     scenario.say(`database ${database}, topic ${topic}, brokers ${brokers}; logs in ${path.relative(ROOT, logsDir(id))}`);
     return scenario;
@@ -262,7 +284,11 @@ async function withTransaction<T>(pool: Pool, work: (sql: Sql) => Promise<T>): P
 /** The project's own migration command (creates the database, applies every migration). */
 function migrate(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/libs/persistence/src/cli/migrate.js')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/libs/persistence/src/cli/migrate.js')], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

@@ -41,7 +41,13 @@ export class ClaimReleaser {
     const giveUpAt = Date.now() + LEASE_MS;
     for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, MAX_PAUSE_MS)) {
       if (this.unreleased.get(entryOf(platformId, key)) !== attempt) return; // released by beforeClaim
-      if (await this.release(platformId, key, attempt).then(() => true, () => false)) return;
+      if (
+        await this.release(platformId, key, attempt).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
       if (Date.now() + pauseMs >= giveUpAt) return this.forget(platformId, key, attempt);
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }

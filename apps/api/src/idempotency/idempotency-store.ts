@@ -80,7 +80,11 @@ export class IdempotencyStore {
 
   /** Frees the key after a failed attempt so that the retry runs again: this attempt's claim only, never a later one's. */
   async release(platformId: string, key: string, attempt: string): Promise<void> {
-    await this.pool.query('DELETE FROM idempotency_keys WHERE platform_id = $1 AND key = $2 AND attempt = $3 AND completed_at IS NULL', [platformId, key, attempt]);
+    await this.pool.query('DELETE FROM idempotency_keys WHERE platform_id = $1 AND key = $2 AND attempt = $3 AND completed_at IS NULL', [
+      platformId,
+      key,
+      attempt,
+    ]);
   }
 
   async purgeExpired(): Promise<number> {

@@ -97,4 +97,3 @@ function withRequestId(body: unknown, requestId: string | undefined): unknown {
 function envelopeOf(error: ApiError, requestId: string | undefined) {
   return { error: { code: error.code, message: error.message, details: error.details, request_id: requestId ?? null } };
 }
-

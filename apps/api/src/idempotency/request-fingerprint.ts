@@ -18,5 +18,7 @@ export function canonicalJson(value: unknown, depth = 0): string {
 
 /** What makes two requests "the same request" for an Idempotency-Key: method, path and body. */
 export function requestFingerprint(method: string, path: string, body: unknown): Buffer {
-  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest();
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(body ?? null)}`)
+    .digest();
 }

@@ -12,7 +12,9 @@ export class OperationalMetrics {
     // One query serves both outbox gauges of a scrape.
     const readBacklog = () => {
       backlog ??= pool
-        .query<{ count: string; age: number | null }>('SELECT count(*) AS count, extract(epoch FROM now() - min(created_at))::float8 AS age FROM outbox WHERE published_at IS NULL')
+        .query<{ count: string; age: number | null }>(
+          'SELECT count(*) AS count, extract(epoch FROM now() - min(created_at))::float8 AS age FROM outbox WHERE published_at IS NULL',
+        )
         .then(({ rows }) => ({ count: Number(rows[0].count), age: rows[0].age ?? 0 }))
         .finally(() => setTimeout(() => (backlog = null), 100));
       return backlog;
@@ -21,11 +23,16 @@ export class OperationalMetrics {
     scrapedGauge('end_users_outbox_oldest_unpublished_age_seconds', 'Age of the oldest unpublished outbox row (0 when none)', [], async (gauge) =>
       gauge.set((await readBacklog()).age),
     );
-    scrapedGauge('end_users_projection_rebuild_events_applied', 'Events applied by the latest rebuild of each projection', ['projection', 'status'], async (gauge) => {
-      const { rows } = await pool.query<{ projection: string; status: string; events_applied: string }>(
-        'SELECT DISTINCT ON (projection) projection, status, events_applied FROM projection_rebuilds ORDER BY projection, id DESC',
-      );
-      for (const row of rows) gauge.set({ projection: row.projection, status: row.status }, Number(row.events_applied));
-    });
+    scrapedGauge(
+      'end_users_projection_rebuild_events_applied',
+      'Events applied by the latest rebuild of each projection',
+      ['projection', 'status'],
+      async (gauge) => {
+        const { rows } = await pool.query<{ projection: string; status: string; events_applied: string }>(
+          'SELECT DISTINCT ON (projection) projection, status, events_applied FROM projection_rebuilds ORDER BY projection, id DESC',
+        );
+        for (const row of rows) gauge.set({ projection: row.projection, status: row.status }, Number(row.events_applied));
+      },
+    );
   }
 }

@@ -35,7 +35,15 @@ export const EVENT_EXAMPLES: Record<IntegrationEventType, Json> = {
 };
 
 function envelopeExample(type: IntegrationEventType, data: Json): Json {
-  return { event_id: EXAMPLE_IDS.event, event_type: type, schema_version: 1, occurred_at: '2026-04-08T10:30:00.000Z', platform_id: EXAMPLE_IDS.platform, end_user_id: EXAMPLE_IDS.endUser, data };
+  return {
+    event_id: EXAMPLE_IDS.event,
+    event_type: type,
+    schema_version: 1,
+    occurred_at: '2026-04-08T10:30:00.000Z',
+    platform_id: EXAMPLE_IDS.platform,
+    end_user_id: EXAMPLE_IDS.endUser,
+    data,
+  };
 }
 
 /** `end_user.api_key_issued` -> `endUserApiKeyIssued`; `envelope.v1` -> `EnvelopeV1`. */
@@ -89,7 +97,11 @@ function eventHeaders(type: IntegrationEventType): Json {
       [KAFKA_HEADERS.eventId]: { type: 'string', format: 'uuid', description: 'The `event_id` of the payload; deduplicate by it (delivery is at least once).' },
       [KAFKA_HEADERS.contentType]: { type: 'string', const: 'application/json' },
       [KAFKA_HEADERS.requestId]: { type: 'string', description: 'The X-Request-Id of the API request that caused the event, when there was one.' },
-      [KAFKA_HEADERS.replay]: { type: 'string', const: 'true', description: 'Present on events republished by an operator (`cli events republish`): same event ids, already delivered once.' },
+      [KAFKA_HEADERS.replay]: {
+        type: 'string',
+        const: 'true',
+        description: 'Present on events republished by an operator (`cli events republish`): same event ids, already delivered once.',
+      },
     },
   };
 }
@@ -132,7 +144,13 @@ export function buildAsyncApiDocument(): Json {
       payload: { $ref: `#/components/schemas/${component}` },
       correlationId: { description: 'The API request that caused the event.', location: `$message.header#/${KAFKA_HEADERS.requestId}` },
       bindings: endUserKey('The end_user_id: all events of one end user share a partition, in order.'),
-      examples: [{ name: camel(type), headers: { event_type: type, schema_version: '1', event_id: EXAMPLE_IDS.event, 'content-type': 'application/json', request_id: EXAMPLE_IDS.request }, payload: EVENT_EXAMPLES[type] }],
+      examples: [
+        {
+          name: camel(type),
+          headers: { event_type: type, schema_version: '1', event_id: EXAMPLE_IDS.event, 'content-type': 'application/json', request_id: EXAMPLE_IDS.request },
+          payload: EVENT_EXAMPLES[type],
+        },
+      ],
     };
   }
   messages.deadLetter = {
@@ -189,7 +207,9 @@ export function buildAsyncApiDocument(): Json {
         channel: { $ref: '#/channels/endUserEvents' },
         summary: "The service's worker provisions budgets and carries out the delete cascade; downstream services subscribe with groups of their own.",
         messages: eventRefs,
-        bindings: { kafka: { groupId: { type: 'string', enum: ['end-users-worker'], description: 'KAFKA_CONSUMER_GROUP' }, bindingVersion: KAFKA_BINDING_VERSION } },
+        bindings: {
+          kafka: { groupId: { type: 'string', enum: ['end-users-worker'], description: 'KAFKA_CONSUMER_GROUP' }, bindingVersion: KAFKA_BINDING_VERSION },
+        },
       },
       publishDeadLetters: {
         action: 'send',

@@ -15,7 +15,10 @@ const ERRORS: Record<ErrorStatus, { description: string; message: string; detail
     message: 'external_id must be 1-255 characters',
     details: [{ field: 'external_id', issue: 'too_long' }],
   },
-  401: { description: 'unauthorized: the bearer key is missing, malformed, unknown, revoked or expired.', message: 'A valid API key is required (Authorization: Bearer <key>)' },
+  401: {
+    description: 'unauthorized: the bearer key is missing, malformed, unknown, revoked or expired.',
+    message: 'A valid API key is required (Authorization: Bearer <key>)',
+  },
   403: { description: 'forbidden: a valid key of the wrong kind for this route.', message: 'This route needs a platform key (sk-plat_...)' },
   404: { description: 'not_found: no such resource on this platform.', message: 'End user was not found' },
   409: { description: 'conflict: a concurrent write kept winning; retry the request.', message: 'The end user was changed concurrently; retry the request' },
@@ -25,13 +28,19 @@ const ERRORS: Record<ErrorStatus, { description: string; message: string; detail
     details: [{ field: 'If-Match', issue: 'stale_version' }],
   },
   413: { description: 'payload_too_large: the body is over 64 KiB.', message: 'Request body is larger than 64 KiB' },
-  415: { description: 'unsupported_media_type: a body that is not UTF-8 JSON (Content-Type: application/json).', message: 'Request bodies must be JSON (Content-Type: application/json)' },
+  415: {
+    description: 'unsupported_media_type: a body that is not UTF-8 JSON (Content-Type: application/json).',
+    message: 'Request bodies must be JSON (Content-Type: application/json)',
+  },
   422: {
     description: 'idempotency_key_reused: this `Idempotency-Key` was already used for a different request (method, path or body).',
     message: 'This Idempotency-Key was already used for a different request (method, path or body)',
   },
   500: { description: 'internal_error: an unexpected failure, logged under the request id.', message: 'An unexpected error occurred' },
-  503: { description: 'service_unavailable: the database is unreachable; retry after `Retry-After` seconds.', message: 'The service is temporarily unavailable; retry shortly' },
+  503: {
+    description: 'service_unavailable: the database is unreachable; retry after `Retry-After` seconds.',
+    message: 'The service is temporarily unavailable; retry shortly',
+  },
 };
 
 const CODE_OF = Object.fromEntries(Object.entries(STATUS_OF).map(([code, status]) => [status, code])) as Record<number, ErrorCode>;
@@ -61,7 +70,13 @@ export function ApiPlatformRoutes(tag: string): ClassDecorator {
   return applyDecorators(
     ApiTags(tag),
     ApiBearerAuth(PLATFORM_KEY_SCHEME),
-    ApiParam({ name: 'platformId', type: String, format: 'uuid', description: 'The platform; must be the one the key belongs to.', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' }),
+    ApiParam({
+      name: 'platformId',
+      type: String,
+      format: 'uuid',
+      description: 'The platform; must be the one the key belongs to.',
+      example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31',
+    }),
     ApiErrorResponses({
       400: true,
       401: true,
@@ -87,7 +102,13 @@ export function ApiSelfServiceRoutes(): ClassDecorator {
 }
 
 export function ApiEndUserIdParam(): MethodDecorator & ClassDecorator {
-  return ApiParam({ name: 'endUserId', type: String, format: 'uuid', description: 'The end user (another platform\'s user is a 404, exactly like a missing one).', example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d' });
+  return ApiParam({
+    name: 'endUserId',
+    type: String,
+    format: 'uuid',
+    description: "The end user (another platform's user is a 404, exactly like a missing one).",
+    example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d',
+  });
 }
 
 /** What the body parsing in front of every route with a request body can answer. */

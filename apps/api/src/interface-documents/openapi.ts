@@ -26,8 +26,14 @@ function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
     .addServer('/', 'The server that serves this document')
     .addServer('http://localhost:3000', 'Local development (npm run up)')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'sk-plat_<64 hex>', description: 'A platform key: `sk-plat_` and 64 lowercase hex characters.' }, PLATFORM_KEY_SCHEME)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'sk-eu_<64 hex>', description: "An end user's key: `sk-eu_` and 64 lowercase hex characters." }, END_USER_KEY_SCHEME)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'sk-plat_<64 hex>', description: 'A platform key: `sk-plat_` and 64 lowercase hex characters.' },
+      PLATFORM_KEY_SCHEME,
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'sk-eu_<64 hex>', description: "An end user's key: `sk-eu_` and 64 lowercase hex characters." },
+      END_USER_KEY_SCHEME,
+    )
     .addTag('End users', 'Create, list, read, update and delete the end users of a platform; their event history.')
     .addTag('Platforms', 'The platform itself and its settings.')
     .addTag('Budgets', "An end user's USD budget and its ledger.")

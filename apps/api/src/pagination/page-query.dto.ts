@@ -23,7 +23,13 @@ export class PageQuery {
   @IsInt({ message: `limit must be an integer from 1 to ${MAX_LIMIT}` })
   @IsOptional()
   @Transform(toInteger)
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `Items per page, at most ${MAX_LIMIT}. Plain decimal integers only.` })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_LIMIT,
+    default: DEFAULT_LIMIT,
+    description: `Items per page, at most ${MAX_LIMIT}. Plain decimal integers only.`,
+  })
   limit: number = DEFAULT_LIMIT;
 }
 

@@ -33,7 +33,8 @@ export class CreatePlatformCommand extends CommandRunner {
   @Option({ flags: '--default-budget-usd <usd>', description: 'Monthly budget given to each new end user' })
   parseDefaultBudget(value: string): number {
     const amount = Number(value);
-    if (!/^\d+(\.\d+)?$/.test(value) || !isValidUsdAmount(amount)) throw new InvalidArgumentError('must be a number > 0 and <= 999999.999999 with at most 6 decimals');
+    if (!/^\d+(\.\d+)?$/.test(value) || !isValidUsdAmount(amount))
+      throw new InvalidArgumentError('must be a number > 0 and <= 999999.999999 with at most 6 decimals');
     return amount;
   }
 }

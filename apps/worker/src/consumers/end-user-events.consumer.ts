@@ -98,7 +98,13 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
   }
 
   /** True once the message is processed or dead-lettered; false if the consumer must stop first. */
-  private async handleMessage(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>, canGoOn: () => boolean): Promise<boolean> {
+  private async handleMessage(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+    canGoOn: () => boolean,
+  ): Promise<boolean> {
     let failures = 0;
     let infrastructureWaits = 0;
     for (;;) {

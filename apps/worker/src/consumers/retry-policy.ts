@@ -2,7 +2,8 @@
 export function isInfrastructureFailure(error: unknown): boolean {
   const candidate = (error as { driverError?: unknown })?.driverError ?? error;
   const code = (candidate as { code?: unknown })?.code;
-  if (typeof code === 'string' && (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code))) return true;
+  if (typeof code === 'string' && (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)))
+    return true;
   const message = candidate instanceof Error ? candidate.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|connection error/i.test(message);
 }

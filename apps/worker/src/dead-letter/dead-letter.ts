@@ -8,7 +8,13 @@ export interface DeadLetterOrigin {
 }
 
 /** Sends a message that cannot be processed to the dead-letter topic, as it was, with its origin and error. */
-export async function sendToDeadLetter(publisher: MessagePublisher, deadLetterTopic: string, origin: DeadLetterOrigin, error: Error, attempts: number): Promise<void> {
+export async function sendToDeadLetter(
+  publisher: MessagePublisher,
+  deadLetterTopic: string,
+  origin: DeadLetterOrigin,
+  error: Error,
+  attempts: number,
+): Promise<void> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(origin.message.headers ?? {})) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);

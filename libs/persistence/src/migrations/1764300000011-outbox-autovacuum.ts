@@ -10,10 +10,14 @@ export class OutboxAutovacuum1764300000011 implements MigrationInterface {
   name = 'OutboxAutovacuum1764300000011';
 
   async up(db: QueryRunner): Promise<void> {
-    await db.query('ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000, autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 10000)');
+    await db.query(
+      'ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000, autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 10000)',
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query('ALTER TABLE outbox RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_insert_threshold)');
+    await db.query(
+      'ALTER TABLE outbox RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_insert_threshold)',
+    );
   }
 }

@@ -21,7 +21,11 @@ export class ListBudgetTransactionsHttpController {
 
   /** The ledger, newest first. */
   @Get()
-  @ApiOperation({ operationId: 'listBudgetTransactions', summary: "List an end user's budget ledger", description: 'Every budget mutation, newest first; empty when the user has no budget.' })
+  @ApiOperation({
+    operationId: 'listBudgetTransactions',
+    summary: "List an end user's budget ledger",
+    description: 'Every budget mutation, newest first; empty when the user has no budget.',
+  })
   @ApiEndUserIdParam()
   @ApiOkResponse({ type: LedgerEntryPage, description: 'A page of ledger rows, newest first.' })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform.' })

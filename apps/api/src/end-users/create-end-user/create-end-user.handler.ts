@@ -73,9 +73,17 @@ export class CreateEndUserHandler implements ICommandHandler<CreateEndUserComman
     const keyId = randomUUID();
     const now = new Date();
     const loaded = await this.streams.load(sql, existingId);
-    const events = decide({ type: 'IssueApiKey', data: { endUserId: existingId, platformId: command.platformId, apiKey: { keyId, keyPrefix: key.prefix }, now } }, loaded.state);
+    const events = decide(
+      { type: 'IssueApiKey', data: { endUserId: existingId, platformId: command.platformId, apiKey: { keyId, keyPrefix: key.prefix }, now } },
+      loaded.state,
+    );
     const saved = await this.streams.save(sql, existingId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
-    await sql.query('INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) VALUES ($1, $2, $3, $4)', [keyId, key.hash, existingId, command.platformId]);
+    await sql.query('INSERT INTO end_user_key_hashes (key_id, key_hash, end_user_id, platform_id) VALUES ($1, $2, $3, $4)', [
+      keyId,
+      key.hash,
+      existingId,
+      command.platformId,
+    ]);
     // Once the worker provisioned the budget, the repeat shows it as it is now (spend included).
     const { budget } = await findBudgetOfEndUser(sql, command.platformId, existingId);
     return { created: false, body: this.present(saved.state, keyId, key, budget && budgetResponse(budget)), version: saved.version };

@@ -32,7 +32,11 @@ export class CreateEndUserHttpController {
       'a monthly auto-budget is created and returned as `budget`.',
   })
   @ApiCreatedResponse({ type: CreatedEndUserResponse, description: 'A new end user and its first key.', headers: NO_STORE })
-  @ApiOkResponse({ type: CreatedEndUserResponse, description: 'The end user with this `external_id` already existed: it, with a fresh key.', headers: NO_STORE })
+  @ApiOkResponse({
+    type: CreatedEndUserResponse,
+    description: 'The end user with this `external_id` already existed: it, with a fresh key.',
+    headers: NO_STORE,
+  })
   @ApiJsonBodyErrors('payload_too_large: the body is over 64 KiB, or `metadata` is over 16 KiB serialized.')
   @ApiErrorResponses({ 409: true })
   async create(

@@ -9,11 +9,23 @@ export class CreateEndUserRequest {
   @CodePointLength(1, 255, { message: 'external_id must be 1-255 characters' })
   @IsString({ message: 'external_id must be a string' })
   @IsDefined({ message: 'external_id is required' })
-  @ApiProperty({ minLength: 1, maxLength: 255, description: 'Your unique identifier for this user, unique per platform. Length in Unicode characters.', example: 'user-123' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 255,
+    description: 'Your unique identifier for this user, unique per platform. Length in Unicode characters.',
+    example: 'user-123',
+  })
   external_id!: string;
 
   @DisplayNameRules()
-  @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 100, description: 'Human-readable name; `null` or absent for none.', example: 'Jane Smith' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    minLength: 1,
+    maxLength: 100,
+    description: 'Human-readable name; `null` or absent for none.',
+    example: 'Jane Smith',
+  })
   display_name?: string | null;
 
   @MetadataRules()

@@ -16,14 +16,14 @@ export class DeleteEndUserHandler implements ICommandHandler<DeleteEndUserComman
     return writeAtVersion(
       command.expectedVersion,
       () =>
-      this.streams.write(async (sql) => {
-        const loaded = await this.streams.load(sql, command.endUserId);
-        requireVersion(loaded.version, command.expectedVersion, isOwnLiveUser(loaded.state, command.platformId));
-        const now = new Date();
-        const events = decide({ type: 'DeleteEndUser', data: { endUserId: command.endUserId, platformId: command.platformId, now } }, loaded.state);
-        await this.streams.save(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
-        await sql.query('DELETE FROM end_user_external_ids WHERE end_user_id = $1', [command.endUserId]);
-      }),
+        this.streams.write(async (sql) => {
+          const loaded = await this.streams.load(sql, command.endUserId);
+          requireVersion(loaded.version, command.expectedVersion, isOwnLiveUser(loaded.state, command.platformId));
+          const now = new Date();
+          const events = decide({ type: 'DeleteEndUser', data: { endUserId: command.endUserId, platformId: command.platformId, now } }, loaded.state);
+          await this.streams.save(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
+          await sql.query('DELETE FROM end_user_external_ids WHERE end_user_id = $1', [command.endUserId]);
+        }),
       () => this.streams.currentVersion(command.endUserId),
     );
   }

@@ -28,7 +28,12 @@ export class DeleteEndUserHttpController {
   })
   @ApiEndUserIdParam()
   @ApiNoContentResponse({ description: 'Deleted.' })
-  @ApiErrorResponses({ 404: 'not_found: no such end user on this platform (also one already deleted).', 409: true, 413: 'payload_too_large: a body (none is needed) over 64 KiB.', 415: 'unsupported_media_type: a body (none is needed) that is not JSON.' })
+  @ApiErrorResponses({
+    404: 'not_found: no such end user on this platform (also one already deleted).',
+    409: true,
+    413: 'payload_too_large: a body (none is needed) over 64 KiB.',
+    415: 'unsupported_media_type: a body (none is needed) that is not JSON.',
+  })
   async delete(
     @Param('endUserId') endUserId: string,
     @CurrentPlatform() platform: PlatformPrincipal,

@@ -33,8 +33,14 @@ const created: EndUserEvent = {
     budget: null,
   },
 };
-const renamed = (displayName: string, updatedAt: string): EndUserEvent => ({ type: 'EndUserUpdated', data: { endUserId: USER, changes: { displayName }, updatedAt } });
-const deleted: EndUserEvent = { type: 'EndUserDeleted', data: { endUserId: USER, platformId: PLATFORM, externalId: 'ext-1', deletedAt: '2026-01-04T00:00:00.000Z' } };
+const renamed = (displayName: string, updatedAt: string): EndUserEvent => ({
+  type: 'EndUserUpdated',
+  data: { endUserId: USER, changes: { displayName }, updatedAt },
+});
+const deleted: EndUserEvent = {
+  type: 'EndUserDeleted',
+  data: { endUserId: USER, platformId: PLATFORM, externalId: 'ext-1', deletedAt: '2026-01-04T00:00:00.000Z' },
+};
 
 describe('endUserAsOf', () => {
   const lifetime: [EndUserEvent, string][] = [

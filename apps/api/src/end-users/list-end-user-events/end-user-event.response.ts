@@ -26,15 +26,27 @@ export class EndUserEventResponse {
   @ApiProperty({ format: 'date-time', description: 'When the event store committed it.', example: '2026-04-08T10:30:00.012Z' })
   recorded_at!: string;
 
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The id of the platform key that made the change, when known.', example: 'c7a1e5d3-9b2f-4e6a-8d0c-3f5b7a9e1d24' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The id of the platform key that made the change, when known.',
+    example: 'c7a1e5d3-9b2f-4e6a-8d0c-3f5b7a9e1d24',
+  })
   actor_key_id!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, description: 'The X-Request-Id of the request that made the change, when known.', example: '6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The X-Request-Id of the request that made the change, when known.',
+    example: '6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10',
+  })
   request_id!: string | null;
 
   @ApiProperty({
     oneOf: Object.values(END_USER_EVENT_DATA_MODELS).map((model) => ({ $ref: getSchemaPath(model) })),
-    description: 'The `data` of the public integration event of this `event_type` (see docs/asyncapi.yaml): changed fields only, keys by id and prefix, never key material.',
+    description:
+      'The `data` of the public integration event of this `event_type` (see docs/asyncapi.yaml): changed fields only, keys by id and prefix, never key material.',
   })
   data!: EndUserIntegrationEvent['data'];
 }

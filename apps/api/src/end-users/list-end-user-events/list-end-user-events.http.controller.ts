@@ -25,12 +25,17 @@ export class ListEndUserEventsHttpController {
   @ApiOperation({
     operationId: 'listEndUserEvents',
     summary: "List an end user's event history",
-    description: 'Oldest first: who changed what and when, as the public integration events describe it (never key material). A deleted user has no readable history (404).',
+    description:
+      'Oldest first: who changed what and when, as the public integration events describe it (never key material). A deleted user has no readable history (404).',
   })
   @ApiEndUserIdParam()
   @ApiOkResponse({ type: EndUserEventPage, description: "A page of the user's events, oldest first." })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform (also a deleted one).' })
-  list(@Param('endUserId') endUserId: string, @Query() query: ListEndUserEventsRequest, @CurrentPlatform() platform: PlatformPrincipal): Promise<Page<EndUserEventResponse>> {
+  list(
+    @Param('endUserId') endUserId: string,
+    @Query() query: ListEndUserEventsRequest,
+    @CurrentPlatform() platform: PlatformPrincipal,
+  ): Promise<Page<EndUserEventResponse>> {
     return this.queryBus.execute(new ListEndUserEventsQuery(platform.platformId, requireUuid(endUserId, 'endUserId'), query.page, query.limit));
   }
 }

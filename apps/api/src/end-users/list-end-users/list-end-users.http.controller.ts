@@ -26,7 +26,11 @@ export class ListEndUsersHttpController {
     description: 'Oldest first (by `created_at`, then `id`). With `external_id`, the same list shape holding that one user, or none.',
   })
   @ApiOkResponse({ type: EndUserPage, description: 'A page of end users.' })
-  list(@Param('platformId') _platformId: string, @Query() query: ListEndUsersRequest, @CurrentPlatform() platform: PlatformPrincipal): Promise<Page<EndUserResponse>> {
+  list(
+    @Param('platformId') _platformId: string,
+    @Query() query: ListEndUsersRequest,
+    @CurrentPlatform() platform: PlatformPrincipal,
+  ): Promise<Page<EndUserResponse>> {
     return this.queryBus.execute(new ListEndUsersQuery(platform.platformId, query.page, query.limit, query.external_id));
   }
 }

@@ -18,5 +18,8 @@ export function DisplayNameRules(): PropertyDecorator {
 
 /** `metadata` in any request: a JSON object of at most 16 KiB (413 beyond); absent is fine, null is not. */
 export function MetadataRules(): PropertyDecorator {
-  return applyDecorators(ValidateIf((_, value) => value !== undefined), IsJsonObject({ maxBytes: MAX_METADATA_BYTES }));
+  return applyDecorators(
+    ValidateIf((_, value) => value !== undefined),
+    IsJsonObject({ maxBytes: MAX_METADATA_BYTES }),
+  );
 }

@@ -68,9 +68,10 @@ export class EndUserStreams {
 
   /** The version a stream is at now (0 when it does not exist). */
   async currentVersion(endUserId: string): Promise<number> {
-    const [row] = await sqlOfDataSource(this.dataSource).query<{ version: number | null }>('SELECT max(stream_version) AS version FROM events WHERE stream_id = $1', [
-      endUserStreamId(endUserId),
-    ]);
+    const [row] = await sqlOfDataSource(this.dataSource).query<{ version: number | null }>(
+      'SELECT max(stream_version) AS version FROM events WHERE stream_id = $1',
+      [endUserStreamId(endUserId)],
+    );
     return row.version ?? 0;
   }
 

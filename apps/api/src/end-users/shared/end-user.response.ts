@@ -11,7 +11,12 @@ export class EndUserResponse {
   @ApiProperty({ format: 'uuid', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' })
   platform_id!: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 255, description: 'Your stable identifier for the user, unique per platform; cannot be changed.', example: 'user-123' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 255,
+    description: 'Your stable identifier for the user, unique per platform; cannot be changed.',
+    example: 'user-123',
+  })
   external_id!: string;
 
   @ApiProperty({ type: String, nullable: true, minLength: 1, maxLength: 100, description: '`null` when not given.', example: 'Jane Smith' })
@@ -169,7 +174,8 @@ export class CreatedEndUserResponse extends EndUserResponse {
   @ApiProperty({
     type: () => BudgetResponse,
     nullable: true,
-    description: "The auto-budget when the platform has `settings.default_budget_usd`, else `null`. On a repeat create, the provisioned budget as it is now (once the worker provisioned it).",
+    description:
+      'The auto-budget when the platform has `settings.default_budget_usd`, else `null`. On a repeat create, the provisioned budget as it is now (once the worker provisioned it).',
   })
   budget!: BudgetResponse | null;
 }

@@ -17,18 +17,18 @@ export class UpdateEndUserHandler implements ICommandHandler<UpdateEndUserComman
     return writeAtVersion(
       command.expectedVersion,
       () =>
-      this.streams.write(async (sql) => {
-        const loaded = await this.streams.load(sql, command.endUserId);
-        requireVersion(loaded.version, command.expectedVersion, isOwnLiveUser(loaded.state, command.platformId));
-        const now = new Date();
-        const events = decide(
-          { type: 'UpdateEndUser', data: { endUserId: command.endUserId, platformId: command.platformId, changes: command.changes, now } },
-          loaded.state,
-        );
-        const saved = await this.streams.save(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
-        if (saved.state.status !== 'existing') throw new EndUserNotFound(command.endUserId);
-        return { body: endUserResponseFromState(saved.state.user), version: saved.version };
-      }),
+        this.streams.write(async (sql) => {
+          const loaded = await this.streams.load(sql, command.endUserId);
+          requireVersion(loaded.version, command.expectedVersion, isOwnLiveUser(loaded.state, command.platformId));
+          const now = new Date();
+          const events = decide(
+            { type: 'UpdateEndUser', data: { endUserId: command.endUserId, platformId: command.platformId, changes: command.changes, now } },
+            loaded.state,
+          );
+          const saved = await this.streams.save(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
+          if (saved.state.status !== 'existing') throw new EndUserNotFound(command.endUserId);
+          return { body: endUserResponseFromState(saved.state.user), version: saved.version };
+        }),
       () => this.streams.currentVersion(command.endUserId),
     );
   }

@@ -7,7 +7,14 @@ import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorat
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiIfMatch, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import {
+  ApiEndUserIdParam,
+  ApiErrorResponses,
+  ApiIdempotencyKey,
+  ApiIfMatch,
+  ApiJsonBodyErrors,
+  ApiPlatformRoutes,
+} from '../../interface-documents/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
 import { parseIfMatch, setEtag } from '../shared/stream-version';
 import { UpdateEndUserCommand } from './update-end-user.command';

@@ -19,7 +19,13 @@ export class CreateMcpConnectionHandler implements ICommandHandler<CreateMcpConn
     const credentials = command.credentials === null ? null : this.cipher.encrypt(JSON.stringify(command.credentials), `${command.endUserId}:${command.app}`);
     return inTransaction(this.dataSource, async (sql) => {
       await requireEndUser(sql, command.platformId, command.endUserId, true);
-      const { row, created } = await upsertMcpConnection(sql, { id: randomUUID(), platformId: command.platformId, endUserId: command.endUserId, app: command.app, credentials });
+      const { row, created } = await upsertMcpConnection(sql, {
+        id: randomUUID(),
+        platformId: command.platformId,
+        endUserId: command.endUserId,
+        app: command.app,
+        credentials,
+      });
       return { created, body: mcpConnectionResponse(row) };
     });
   }

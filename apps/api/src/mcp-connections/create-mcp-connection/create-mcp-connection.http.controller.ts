@@ -23,7 +23,8 @@ export class CreateMcpConnectionHttpController {
   @ApiOperation({
     operationId: 'createMcpConnection',
     summary: 'Connect an MCP app for an end user',
-    description: 'One connection per user and app: a second POST for the same app replaces its credentials. Credentials are encrypted at rest and never returned.',
+    description:
+      'One connection per user and app: a second POST for the same app replaces its credentials. Credentials are encrypted at rest and never returned.',
   })
   @ApiEndUserIdParam()
   @ApiCreatedResponse({ type: McpConnectionResponse, description: 'A new connection for this app.' })
@@ -36,7 +37,9 @@ export class CreateMcpConnectionHttpController {
     @CurrentPlatform() platform: PlatformPrincipal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<McpConnectionResponse> {
-    const result = await this.commandBus.execute(new CreateMcpConnectionCommand(platform.platformId, requireUuid(endUserId, 'endUserId'), body.app, body.credentials ?? null));
+    const result = await this.commandBus.execute(
+      new CreateMcpConnectionCommand(platform.platformId, requireUuid(endUserId, 'endUserId'), body.app, body.credentials ?? null),
+    );
     res.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return result.body;
   }

@@ -6,7 +6,11 @@ export class CreateMcpConnectionRequest {
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'app must be a slug: 1-64 lowercase letters, digits, "-" or "_", starting with a letter or digit' })
   @IsString({ message: 'app must be a string' })
   @IsDefined({ message: 'app is required' })
-  @ApiProperty({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'The app slug: 1-64 lowercase letters, digits, "-" or "_", starting with a letter or digit.', example: 'github' })
+  @ApiProperty({
+    pattern: '^[a-z0-9][a-z0-9_-]{0,63}$',
+    description: 'The app slug: 1-64 lowercase letters, digits, "-" or "_", starting with a letter or digit.',
+    example: 'github',
+  })
   app!: string;
 
   @IsJsonObject({ maxBytes: 16 * 1024 })

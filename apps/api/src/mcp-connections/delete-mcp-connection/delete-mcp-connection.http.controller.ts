@@ -26,7 +26,13 @@ export class DeleteMcpConnectionHttpController {
     413: 'payload_too_large: a body (none is needed) over 64 KiB.',
     415: 'unsupported_media_type: a body (none is needed) that is not JSON.',
   })
-  async delete(@Param('endUserId') endUserId: string, @Param('connectionId') connectionId: string, @CurrentPlatform() platform: PlatformPrincipal): Promise<void> {
-    await this.commandBus.execute(new DeleteMcpConnectionCommand(platform.platformId, requireUuid(endUserId, 'endUserId'), requireUuid(connectionId, 'connectionId')));
+  async delete(
+    @Param('endUserId') endUserId: string,
+    @Param('connectionId') connectionId: string,
+    @CurrentPlatform() platform: PlatformPrincipal,
+  ): Promise<void> {
+    await this.commandBus.execute(
+      new DeleteMcpConnectionCommand(platform.platformId, requireUuid(endUserId, 'endUserId'), requireUuid(connectionId, 'connectionId')),
+    );
   }
 }

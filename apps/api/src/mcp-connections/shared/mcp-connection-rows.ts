@@ -29,13 +29,21 @@ export async function upsertMcpConnection(
 
 export async function listMcpConnections(sql: Sql, endUserId: string, page: number, limit: number): Promise<{ rows: McpConnectionRow[]; total: number }> {
   const [rows, counted] = await Promise.all([
-    sql.query<McpConnectionRow>(`SELECT ${COLUMNS} FROM mcp_connections WHERE end_user_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`, [endUserId, limit, (page - 1) * limit]),
+    sql.query<McpConnectionRow>(`SELECT ${COLUMNS} FROM mcp_connections WHERE end_user_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`, [
+      endUserId,
+      limit,
+      (page - 1) * limit,
+    ]),
     sql.query<{ total: string }>('SELECT count(*) AS total FROM mcp_connections WHERE end_user_id = $1', [endUserId]),
   ]);
   return { rows, total: Number(counted[0].total) };
 }
 
 export async function deleteMcpConnection(sql: Sql, platformId: string, endUserId: string, connectionId: string): Promise<boolean> {
-  const rows = await sql.query('DELETE FROM mcp_connections WHERE id = $1 AND end_user_id = $2 AND platform_id = $3 RETURNING id', [connectionId, endUserId, platformId]);
+  const rows = await sql.query('DELETE FROM mcp_connections WHERE id = $1 AND end_user_id = $2 AND platform_id = $3 RETURNING id', [
+    connectionId,
+    endUserId,
+    platformId,
+  ]);
   return rows.length === 1;
 }

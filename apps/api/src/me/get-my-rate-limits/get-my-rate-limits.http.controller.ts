@@ -18,7 +18,11 @@ export class MyRateLimitsResponse {
   @ApiProperty({ type: 'integer', nullable: true, minimum: 1, description: 'Requests per day.', example: null })
   rpd_limit!: number | null;
 
-  @ApiProperty({ enum: ['explicit', 'none'], description: '`explicit` when the platform set an override for this user, `none` otherwise.', example: 'explicit' })
+  @ApiProperty({
+    enum: ['explicit', 'none'],
+    description: '`explicit` when the platform set an override for this user, `none` otherwise.',
+    example: 'explicit',
+  })
   resolution!: 'explicit' | 'none';
 }
 

@@ -10,7 +10,10 @@ function IsUsdAmount(): PropertyDecorator {
       name: 'isUsdAmount',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: (args: ValidationArguments) => `settings.${args.property} must be a number greater than 0 and at most 999999.999999, with at most 6 decimal places, or null to remove it` },
+      options: {
+        message: (args: ValidationArguments) =>
+          `settings.${args.property} must be a number greater than 0 and at most 999999.999999, with at most 6 decimal places, or null to remove it`,
+      },
       validator: { validate: (value: unknown) => isValidUsdAmount(value) },
     });
 }

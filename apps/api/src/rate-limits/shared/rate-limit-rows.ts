@@ -18,7 +18,10 @@ export interface RateLimits {
 const COLUMNS = 'end_user_id, rpm_limit, tpm_limit, rpd_limit, created_at, updated_at';
 
 export async function findRateLimits(sql: Sql, platformId: string, endUserId: string): Promise<RateLimitRow | null> {
-  const rows = await sql.query<RateLimitRow>(`SELECT ${COLUMNS} FROM end_user_rate_limits WHERE end_user_id = $1 AND platform_id = $2`, [endUserId, platformId]);
+  const rows = await sql.query<RateLimitRow>(`SELECT ${COLUMNS} FROM end_user_rate_limits WHERE end_user_id = $1 AND platform_id = $2`, [
+    endUserId,
+    platformId,
+  ]);
   return rows[0] ?? null;
 }
 
