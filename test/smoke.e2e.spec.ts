@@ -1,18 +1,18 @@
+import { Database } from '@app/persistence';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { bearer, RunningApi, startApi } from './support/api';
-import { createTestPlatform, openTestDataSource } from './support/database';
+import { createTestPlatform, openTestDatabase } from './support/database';
 
 describe('smoke', () => {
   let api: RunningApi;
-  let db: DataSource;
+  let db: Database;
   beforeAll(async () => {
     api = await startApi();
-    db = await openTestDataSource();
+    db = await openTestDatabase();
   });
   afterAll(async () => {
     await api.close();
-    await db.destroy();
+    await db.close();
   });
 
   it('creates and reads back an end user', async () => {

@@ -1,10 +1,10 @@
+import { Database } from '@app/persistence';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'node:http';
 import request, { Response } from 'supertest';
-import { DataSource } from 'typeorm';
 import { RunningApi, startApi } from '../support/api';
 import { expectError, expectValidationError, PlatformClient, sleep, uniqueId, unknownEndUserKey, unknownPlatformKey, userPart } from '../support/contract';
-import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
+import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';
 import { loadConfig } from '@app/config';
 
 type Call = (server: Server, auth: Record<string, string>) => Promise<Response>;
@@ -34,14 +34,14 @@ const meRoute: Call = (s, h) => request(s).get('/v1/me').set(h);
 
 describe('authentication', () => {
   let api: RunningApi;
-  let db: DataSource;
+  let db: Database;
   beforeAll(async () => {
     api = await startApi();
-    db = await openTestDataSource();
+    db = await openTestDatabase();
   });
   afterAll(async () => {
     await api.close();
-    await db.destroy();
+    await db.close();
   });
 
   async function setup(): Promise<{ platform: TestPlatform; c: PlatformClient; user: Record<string, any> }> {

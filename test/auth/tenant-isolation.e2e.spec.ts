@@ -1,20 +1,20 @@
+import { Database } from '@app/persistence';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { expectError, me, PlatformClient, uniqueId, userPart } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { createTestPlatform, openTestDatabase } from '../support/database';
 
 describe('tenant isolation', () => {
   let api: RunningApi;
-  let db: DataSource;
+  let db: Database;
   beforeAll(async () => {
     api = await startApi();
-    db = await openTestDataSource();
+    db = await openTestDatabase();
   });
   afterAll(async () => {
     await api.close();
-    await db.destroy();
+    await db.close();
   });
 
   async function twoPlatforms() {

@@ -1,9 +1,9 @@
+import { Database } from '@app/persistence';
 import { INTEGRATION_EVENT_SCHEMAS, INTEGRATION_EVENT_TYPES, validateIntegrationEvent } from '@app/contracts';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { DataSource } from 'typeorm';
 import request, { Response } from 'supertest';
 import { END_USER_EVENT_DATA_MODELS } from '../../apps/api/src/end-users/list-end-user-events/end-user-event-data.response';
 import { buildAsyncApiDocument, EVENT_EXAMPLES } from '../../apps/api/src/interface-documents/asyncapi';
@@ -16,7 +16,7 @@ import {
 } from '../../apps/api/src/interface-documents/interface-documents';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { uniqueId } from '../support/contract';
-import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
+import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';
 
 // The YAML reader of @nestjs/swagger (a dependency of it), used here only to read back docs/asyncapi.yaml.
 const yaml = createRequire(require.resolve('@nestjs/swagger'))('js-yaml') as { load(text: string): unknown };
@@ -101,14 +101,14 @@ describe('interface documents (docs/openapi.json, docs/asyncapi.yaml)', () => {
 
   describe('on the running app', () => {
     let api: RunningApi;
-    let db: DataSource;
+    let db: Database;
     beforeAll(async () => {
       api = await startApi();
-      db = await openTestDataSource();
+      db = await openTestDatabase();
     });
     afterAll(async () => {
       await api.close();
-      await db.destroy();
+      await db.close();
     });
 
     it('documents every route the app registers, and no other', () => {

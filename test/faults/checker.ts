@@ -1,4 +1,5 @@
 import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, projectionStatuses, StreamFolder, StreamProjection } from '@app/projections';
+import { Database } from '@app/persistence';
 import type { Pool } from 'pg';
 import { insertRows, tableChecksum } from '../../libs/projections/src/projection-tables';
 import { sleep } from './harness/env';
@@ -383,7 +384,7 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
         `${projection.table} differs from a fresh fold of the events: table ${result.checksum}, fold ${result.expectedChecksum}; e.g. ${result.sample.join(', ')}`,
       );
   }
-  const [status] = (await projectionStatuses(db)).filter((entry) => entry.projection === 'end_users');
+  const [status] = (await projectionStatuses(new Database(db))).filter((entry) => entry.projection === 'end_users');
   if (status.platformsWithWrongTotal)
     flag('other', `${status.platformsWithWrongTotal} platform(s) have a maintained end-user total that differs from their rows`);
 

@@ -19,7 +19,7 @@ describe('worker killed mid-stream', () => {
   });
 
   const provisionedCount = async (platformId: string): Promise<number> => {
-    const [{ count }] = await e2e.db.query('SELECT count(*)::int AS count FROM budgets WHERE platform_id = $1', [platformId]);
+    const [{ count }] = await e2e.db.query<{ count: number }>('SELECT count(*)::int AS count FROM budgets WHERE platform_id = $1', [platformId]);
     return count;
   };
 
@@ -29,7 +29,10 @@ describe('worker killed mid-stream', () => {
     const ids = users.map((user) => user.id);
     // The whole backlog is on the topic before the worker starts.
     await eventually(async () => {
-      const [{ count }] = await e2e.db.query('SELECT count(*)::int AS count FROM outbox WHERE message_key = ANY($1::text[]) AND published_at IS NULL', [ids]);
+      const [{ count }] = await e2e.db.query<{ count: number }>(
+        'SELECT count(*)::int AS count FROM outbox WHERE message_key = ANY($1::text[]) AND published_at IS NULL',
+        [ids],
+      );
       return count === 0 ? true : undefined;
     }, 30_000);
 

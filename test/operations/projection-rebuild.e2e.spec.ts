@@ -1,24 +1,23 @@
-import { poolOf } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, projectionStatuses, rebuildProjection, RebuildAlreadyRunning } from '@app/projections';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { bearer, RunningApi, startApi } from '../support/api';
-import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
+import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';
 
 /** Rebuilds run against the shared test database while the API serves and writes through it. */
 describe('projection rebuild', () => {
   let api: RunningApi;
-  let db: DataSource;
+  let db: Database;
   let platform: TestPlatform;
 
   beforeAll(async () => {
     api = await startApi();
-    db = await openTestDataSource();
+    db = await openTestDatabase();
     platform = await createTestPlatform(db, { default_budget_usd: 5 });
   });
   afterAll(async () => {
     await api.close();
-    await db.destroy();
+    await db.close();
   });
 
   const create = (externalId: string) =>
@@ -53,7 +52,7 @@ describe('projection rebuild', () => {
     const load = writeWhile(() => !rebuilding);
     try {
       for (const projection of [END_USERS_PROJECTION, END_USER_API_KEYS_PROJECTION]) {
-        const result = await rebuildProjection(poolOf(db), projection);
+        const result = await rebuildProjection(db, projection);
         expect(result.verification.matches).toBe(true);
         expect(result.verification.rows).toBe(result.verification.expectedRows);
         expect(result.switchBlockedMs).toBeLessThan(5_000);
@@ -65,11 +64,11 @@ describe('projection rebuild', () => {
     expect(failures).toEqual([]);
     expect(writes).toBeGreaterThan(0);
     // After the writers stopped: nothing lags and a second verification still matches.
-    for (const status of await projectionStatuses(poolOf(db))) {
+    for (const status of await projectionStatuses(db)) {
       expect(status.streamsBehind).toBe(0);
       if (status.projection === 'end_users') expect(status.platformsWithWrongTotal).toBe(0);
     }
-    const again = await rebuildProjection(poolOf(db), END_USERS_PROJECTION);
+    const again = await rebuildProjection(db, END_USERS_PROJECTION);
     expect(again.verification.matches).toBe(true);
   }, 120_000);
 
@@ -80,10 +79,10 @@ describe('projection rebuild', () => {
     await db.query('DELETE FROM end_users WHERE id = $1', [second.body.id]);
     await db.query('DELETE FROM end_user_api_keys WHERE end_user_id = $1', [second.body.id]);
     await db.query('UPDATE platform_end_user_counts SET count = count + 7 WHERE platform_id = $1', [platform.id]);
-    expect((await projectionStatuses(poolOf(db))).find((s) => s.projection === 'end_users')!.streamsBehind).toBeGreaterThanOrEqual(1);
+    expect((await projectionStatuses(db)).find((s) => s.projection === 'end_users')!.streamsBehind).toBeGreaterThanOrEqual(1);
 
-    await rebuildProjection(poolOf(db), END_USERS_PROJECTION);
-    await rebuildProjection(poolOf(db), END_USER_API_KEYS_PROJECTION);
+    await rebuildProjection(db, END_USERS_PROJECTION);
+    await rebuildProjection(db, END_USER_API_KEYS_PROJECTION);
 
     const repaired = await request(api.server).get(`/v1/platforms/${platform.id}/end-users/${first.body.id}`).set(bearer(platform.key));
     expect(repaired.body).toMatchObject({ display_name: null, is_active: true });
@@ -95,7 +94,7 @@ describe('projection rebuild', () => {
   }, 60_000);
 
   it('runs one rebuild of a projection at a time', async () => {
-    const results = await Promise.allSettled([rebuildProjection(poolOf(db), END_USERS_PROJECTION), rebuildProjection(poolOf(db), END_USERS_PROJECTION)]);
+    const results = await Promise.allSettled([rebuildProjection(db, END_USERS_PROJECTION), rebuildProjection(db, END_USERS_PROJECTION)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused?.reason).toBeInstanceOf(RebuildAlreadyRunning);
@@ -109,7 +108,7 @@ describe('projection rebuild', () => {
       return row;
     };
     const before = await counts();
-    await rebuildProjection(poolOf(db), END_USERS_PROJECTION);
+    await rebuildProjection(db, END_USERS_PROJECTION);
     expect(await counts()).toEqual(before);
   }, 60_000);
 });

@@ -1,28 +1,27 @@
 import { validateIntegrationEvent } from '@app/contracts';
 import { createKafka, KafkaPublisher } from '@app/kafka';
-import { poolOf } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { republishEvents } from '@app/publishing';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { bearer, RunningApi, startApi } from '../support/api';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { createTestPlatform, openTestDatabase } from '../support/database';
 import { testTopic, TopicTap } from '../support/kafka';
 
 describe('events republish', () => {
   let api: RunningApi;
-  let db: DataSource;
+  let db: Database;
   let tap: TopicTap;
   let publisher: KafkaPublisher;
 
   beforeAll(async () => {
     api = await startApi();
-    db = await openTestDataSource();
+    db = await openTestDatabase();
     publisher = new KafkaPublisher(createKafka(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', 'republish-test'));
   });
   afterAll(async () => {
     await publisher.close();
     await api.close();
-    await db.destroy();
+    await db.close();
   });
 
   it("re-publishes one user's events in order with the same event ids, marked as replays", async () => {
@@ -42,7 +41,7 @@ describe('events republish', () => {
 
     tap = await TopicTap.open([testTopic()], 'republish');
     try {
-      const published = await republishEvents(poolOf(db), publisher, testTopic(), { fromPosition: 0n, endUserId: userId });
+      const published = await republishEvents(db, publisher, testTopic(), { fromPosition: 0n, endUserId: userId });
       expect(published).toBe(3);
       const replays = (await tap.waitFor((m) => m.key === userId && m.headers.replay === 'true', 3)).filter((m) => m.headers.replay === 'true');
       expect(replays.map((m) => JSON.parse(m.value!).event_id)).toEqual(stored.map((row) => row.event_id));
@@ -66,7 +65,7 @@ describe('events republish', () => {
     const positions: { p: string }[] = await db.query('SELECT global_position::text AS p FROM events WHERE stream_id = ANY($1) ORDER BY global_position', [
       ids.map((id) => `end_user-${id}`),
     ]);
-    const published = await republishEvents(poolOf(db), publisher, testTopic(), { fromPosition: BigInt(positions[1].p), toPosition: BigInt(positions[1].p) });
+    const published = await republishEvents(db, publisher, testTopic(), { fromPosition: BigInt(positions[1].p), toPosition: BigInt(positions[1].p) });
     expect(published).toBe(1);
   }, 60_000);
 });

@@ -1,21 +1,21 @@
+import { Database } from '@app/persistence';
 import { loadConfig } from '@app/config';
-import { DataSource } from 'typeorm';
 import { RunningApi, startApi } from '../support/api';
 import { expectValidationError, ISO_TIMESTAMP, PlatformClient, sleep, uniqueId } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { createTestPlatform, openTestDatabase } from '../support/database';
 
 const PLATFORM_FIELDS = ['created_at', 'id', 'name', 'settings', 'updated_at'];
 
 describe('GET/PATCH /v1/platforms/{platformId}', () => {
   let api: RunningApi;
-  let db: DataSource;
+  let db: Database;
   beforeAll(async () => {
     api = await startApi();
-    db = await openTestDataSource();
+    db = await openTestDatabase();
   });
   afterAll(async () => {
     await api.close();
-    await db.destroy();
+    await db.close();
   });
 
   const client = async (settings = {}, name = 'Test platform') => new PlatformClient(api.server, await createTestPlatform(db, settings, name));

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { bearer, startApi } from '../support/api';
-import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
+import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';
 import { useE2eFixture } from '../support/fixtures';
 
 describe('Idempotency-Key on mutating requests', () => {
@@ -123,7 +123,7 @@ describe('Idempotency-Key on mutating requests', () => {
 describe('stored idempotent responses', () => {
   it('keep no raw key in the database', async () => {
     const api = await startApi();
-    const db = await openTestDataSource();
+    const db = await openTestDatabase();
     try {
       const platform = await createTestPlatform(db);
       const idempotencyKey = `sealed-${Date.now()}`;
@@ -138,7 +138,7 @@ describe('stored idempotent responses', () => {
       expect(row.body).not.toContain('sk-eu_');
     } finally {
       await api.close();
-      await db.destroy();
+      await db.close();
     }
   });
 });

@@ -1,10 +1,10 @@
+import { Database } from '@app/persistence';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import request, { Response } from 'supertest';
-import { DataSource } from 'typeorm';
 import { RunningApi, startApi } from '../support/api';
 import { PlatformClient, uniqueId } from '../support/contract';
-import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
+import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';
 import {
   authGarbageArb,
   bodyGarbageArb,
@@ -49,7 +49,7 @@ jest.setTimeout(120_000);
 
 interface World {
   api: RunningApi;
-  db: DataSource;
+  db: Database;
   own: TestPlatform;
   foreign: TestPlatform;
   ownClient: PlatformClient;
@@ -297,7 +297,7 @@ describe(`HTTP fuzzer over every documented route (seed ${SEED})`, () => {
 
   beforeAll(async () => {
     w.api = await startApi();
-    w.db = await openTestDataSource();
+    w.db = await openTestDatabase();
     w.since = await storeHeads(w.db);
     w.own = await createTestPlatform(w.db, {}, 'Fuzz platform');
     w.foreign = await createTestPlatform(w.db, { default_budget_usd: 5 }, 'Fuzz foreign platform');
@@ -329,7 +329,7 @@ describe(`HTTP fuzzer over every documented route (seed ${SEED})`, () => {
     const total = rows.reduce((sum, [, n]) => sum + n, 0);
     console.log(`HTTP fuzzer (seed ${SEED}): ${total} requests\n${rows.map(([label, n]) => `  ${String(n).padStart(4)}  ${label}`).join('\n')}`);
     await w.api?.close();
-    await w.db?.destroy();
+    await w.db?.close();
   });
 
   it('covers every route of docs/openapi.json', () => {

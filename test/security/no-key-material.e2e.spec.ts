@@ -1,9 +1,9 @@
+import { Database } from '@app/persistence';
 import { createHash } from 'node:crypto';
 import request, { Response } from 'supertest';
-import { DataSource } from 'typeorm';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { expectError, expectValidationError, me, PlatformClient, sha256Hex, uniqueId } from '../support/contract';
-import { createTestPlatform, openTestDataSource } from '../support/database';
+import { createTestPlatform, openTestDatabase } from '../support/database';
 
 /** Every textual form a key could leak in: the raw key, its random part, its SHA-256 as hex and as base64. */
 function leakFormsOf(raw: string): string[] {
@@ -13,14 +13,14 @@ function leakFormsOf(raw: string): string[] {
 
 describe('no key material where it does not belong', () => {
   let api: RunningApi;
-  let db: DataSource;
+  let db: Database;
   beforeAll(async () => {
     api = await startApi();
-    db = await openTestDataSource();
+    db = await openTestDatabase();
   });
   afterAll(async () => {
     await api.close();
-    await db.destroy();
+    await db.close();
   });
 
   /** A platform with a few users, repeat keys, an update and a delete: every event type written at least once. */

@@ -1,3 +1,4 @@
+import { Database } from '@app/persistence';
 import fs from 'node:fs';
 import { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -5,10 +6,9 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request, { Response } from 'supertest';
-import { DataSource } from 'typeorm';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { PlatformClient, uniqueId } from '../support/contract';
-import { createTestPlatform, openTestDataSource, TestPlatform } from '../support/database';
+import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';
 import { changedTables, deepArrays, storeHeads, tenantFingerprint } from '../support/fuzz';
 import { hashFields, KeyRing, RAW_KEY } from '../support/key-material';
 import { documentedRoutes, DocumentedRoute, fillPath, HttpMethod, routeLabel } from '../support/openapi-routes';
@@ -54,7 +54,7 @@ interface Tenant {
 }
 
 /** What the worker does for a create with a budget (same budget id, opening ledger row); a no-op when the worker already did it. */
-async function provisionAnnouncedBudget(db: DataSource, created: Record<string, any>): Promise<void> {
+async function provisionAnnouncedBudget(db: Database, created: Record<string, any>): Promise<void> {
   const [event] = await db.query("SELECT event_id FROM events WHERE stream_id = $1 AND event_type = 'EndUserCreated'", [`end_user-${created.id}`]);
   const budget = created.budget;
   await db.query(
@@ -67,7 +67,7 @@ async function provisionAnnouncedBudget(db: DataSource, created: Record<string, 
   );
 }
 
-async function makeTenant(api: RunningApi, db: DataSource, name: 'A' | 'B', budgetUsd: number, limits: Tenant['limits'], app: string): Promise<Tenant> {
+async function makeTenant(api: RunningApi, db: Database, name: 'A' | 'B', budgetUsd: number, limits: Tenant['limits'], app: string): Promise<Tenant> {
   const platform = await createTestPlatform(db, { default_budget_usd: budgetUsd }, `Tenant ${name}`);
   ring.add(platform.key);
   const client = new PlatformClient(api.server, platform);
@@ -125,7 +125,7 @@ const idsOf = (t: Tenant) => [t.platform.id, t.user.id, t.user.externalId, t.con
 
 describe('tenant matrix over every documented route', () => {
   let api: RunningApi;
-  let db: DataSource;
+  let db: Database;
   let a: Tenant;
   let b: Tenant;
   let bBefore: Record<string, string>;
@@ -134,7 +134,7 @@ describe('tenant matrix over every documented route', () => {
 
   beforeAll(async () => {
     api = await startApi();
-    db = await openTestDataSource();
+    db = await openTestDatabase();
     since = await storeHeads(db);
     a = await makeTenant(api, db, 'A', 10, { rpm_limit: 11, tpm_limit: 1100, rpd_limit: 110 }, 'github');
     b = await makeTenant(api, db, 'B', 20, { rpm_limit: 22, tpm_limit: 2200, rpd_limit: 220 }, 'slack');
@@ -143,7 +143,7 @@ describe('tenant matrix over every documented route', () => {
 
   afterAll(async () => {
     await api?.close();
-    await db?.destroy();
+    await db?.close();
   });
 
   const paths = (route: DocumentedRoute, ids: { platformId: string; endUserId: string; connectionId: string }) => fillPath(route, ids);
@@ -305,7 +305,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('the API as its own process at LOG_LEVEL=debug', () => {
-  let db: DataSource;
+  let db: Database;
   let child: ChildProcess;
   let base: string;
   let logFile: string;
@@ -341,7 +341,7 @@ describe('the API as its own process at LOG_LEVEL=debug', () => {
   };
 
   beforeAll(async () => {
-    db = await openTestDataSource();
+    db = await openTestDatabase();
     platform = await createTestPlatform(db, { default_budget_usd: 3 }, 'Log tenant');
     foreign = await createTestPlatform(db, {}, 'Log foreign tenant');
     ring.add(platform.key, foreign.key);
@@ -363,7 +363,7 @@ describe('the API as its own process at LOG_LEVEL=debug', () => {
 
   afterAll(async () => {
     if (child) await killHard(child);
-    await db?.destroy();
+    await db?.close();
   });
 
   it('logs no raw key and no key hash while serving creates, repeats, reads and errors with keys', async () => {

@@ -1,11 +1,10 @@
 import { loadConfig } from '@app/config';
-import { createDataSource, inTransaction } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { createdPlatformKeyResponse, createPlatform, PlatformSettings } from '@app/platforms';
-import { DataSource } from 'typeorm';
 
 /** A small pool of its own for what a test checks directly in the database. */
-export async function openTestDataSource(): Promise<DataSource> {
-  return createDataSource({ ...loadConfig(), DB_POOL_MAX: 4 }, 'end-users-tests').initialize();
+export async function openTestDatabase(): Promise<Database> {
+  return Database.connect({ ...loadConfig(), DB_POOL_MAX: 4 }, 'end-users-tests');
 }
 
 export interface TestPlatform {
@@ -15,8 +14,8 @@ export interface TestPlatform {
 }
 
 /** A fresh platform with its first key, made the way the operator CLI makes one. */
-export async function createTestPlatform(dataSource: DataSource, settings: PlatformSettings = {}, name = 'Test platform'): Promise<TestPlatform> {
-  const { platform, key } = await inTransaction(dataSource, (sql) => createPlatform(sql, name, settings));
+export async function createTestPlatform(dataSource: Database, settings: PlatformSettings = {}, name = 'Test platform'): Promise<TestPlatform> {
+  const { platform, key } = await dataSource.transaction((sql) => createPlatform(sql, name, settings));
   const response = createdPlatformKeyResponse(key);
   return { id: platform.id, key: response.raw_key, keyId: response.id };
 }

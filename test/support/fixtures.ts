@@ -1,8 +1,8 @@
+import { Database } from '@app/persistence';
 import { PlatformSettings } from '@app/platforms';
-import { DataSource } from 'typeorm';
 import { RunningApi, startApi } from './api';
 import { PlatformClient } from './contract';
-import { createTestPlatform, openTestDataSource } from './database';
+import { createTestPlatform, openTestDatabase } from './database';
 import { RunningWorker, startWorker } from './worker';
 
 interface Closable {
@@ -13,7 +13,7 @@ interface Closable {
 export interface E2eFixture {
   api: RunningApi;
   /** The test's own small pool, for what a test checks directly in the database. */
-  db: DataSource;
+  db: Database;
   /** Only with `{ worker: true }`. */
   worker: RunningWorker;
   /** A client for a fresh platform of its own. */
@@ -47,7 +47,7 @@ export function useE2eFixture<Extras extends Record<string, Closable> = Record<n
   const extras: Closable[] = [];
 
   beforeAll(async () => {
-    fixture.db = await openTestDataSource();
+    fixture.db = await openTestDatabase();
     for (const [name, open] of Object.entries<() => Promise<Closable>>(options.open ?? {})) {
       const extra = await open();
       extras.push(extra);
@@ -64,7 +64,7 @@ export function useE2eFixture<Extras extends Record<string, Closable> = Record<n
       await fixture.worker?.close();
       await fixture.api?.close();
       for (const extra of [...extras].reverse()) await extra.close();
-      await fixture.db?.destroy();
+      await fixture.db?.close();
     }
   }, options.closeTimeoutMs);
 

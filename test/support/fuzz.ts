@@ -1,6 +1,6 @@
+import { Database } from '@app/persistence';
 import fc from 'fast-check';
 import { Response } from 'supertest';
-import { DataSource } from 'typeorm';
 import { DocumentedParameter, JsonSchema } from './openapi-routes';
 
 /**
@@ -449,9 +449,9 @@ const digest = (from: string) => `(SELECT count(*) || ':' || coalesce(sum(hashte
  * the relay's bookkeeping columns), idempotency keys, rate limits, MCP connections, the platform.
  * Budgets and the ledger are left out: only the worker writes them, whenever it gets to an event.
  */
-export async function tenantFingerprint(db: DataSource, scope: TenantScope): Promise<Record<string, string>> {
+export async function tenantFingerprint(db: Database, scope: TenantScope): Promise<Record<string, string>> {
   const ownedBy = 'platform_id = $1 AND end_user_id <> ALL($3::uuid[])';
-  const [row] = await db.query(
+  const [row] = await db.query<Record<string, string>>(
     `SELECT
        ${digest(`(SELECT event_id, stream_id, stream_version, event_type, payload, metadata FROM events
                   WHERE global_position > $4 AND (metadata->>'actorKeyId' = $2 OR stream_id IN (SELECT 'end_user-' || id FROM end_users WHERE platform_id = $1))) t`)} AS events,
@@ -471,8 +471,8 @@ export async function tenantFingerprint(db: DataSource, scope: TenantScope): Pro
 }
 
 /** Where the event store and the outbox stand now (see TenantScope.since). */
-export async function storeHeads(db: DataSource): Promise<TenantScope['since']> {
-  const [row] = await db.query(
+export async function storeHeads(db: Database): Promise<TenantScope['since']> {
+  const [row] = await db.query<TenantScope['since']>(
     'SELECT (SELECT coalesce(max(global_position), 0) FROM events)::text AS "globalPosition", (SELECT coalesce(max(id), 0) FROM outbox)::text AS "outboxId"',
   );
   return row;

@@ -1,8 +1,8 @@
+import { Database } from '@app/persistence';
 import { EndUserCreatedV1 } from '@app/contracts';
 import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { DataSource } from 'typeorm';
 import { startOfUtcMonthIso } from './contract';
 import { eventually, killHard } from './worker';
 
@@ -18,22 +18,22 @@ export const END_USER_TABLES: ReadonlyArray<{ table: string; column: string }> =
 ];
 
 /** Row counts per table for one end user, e.g. { budgets: 1, budget_ledger: 1, ... }. */
-export async function rowCounts(db: DataSource, endUserId: string): Promise<Record<string, number>> {
+export async function rowCounts(db: Database, endUserId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const { table, column } of END_USER_TABLES) {
-    const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM ${table} WHERE ${column} = $1`, [endUserId]);
+    const [{ count }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${table} WHERE ${column} = $1`, [endUserId]);
     counts[table] = count;
   }
   return counts;
 }
 
-export async function countWhere(db: DataSource, table: string, column: string, value: string): Promise<number> {
-  const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM ${table} WHERE ${column} = $1`, [value]);
+export async function countWhere(db: Database, table: string, column: string, value: string): Promise<number> {
+  const [{ count }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${table} WHERE ${column} = $1`, [value]);
   return count;
 }
 
 /** Waits until the worker provisioned this user's budget (the row exists). */
-export async function waitForBudgetRow(db: DataSource, endUserId: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForBudgetRow(db: Database, endUserId: string, timeoutMs = 30_000): Promise<void> {
   await eventually(async () => ((await countWhere(db, 'budgets', 'end_user_id', endUserId)) > 0 ? true : undefined), timeoutMs);
 }
 
@@ -42,17 +42,20 @@ export const CLEAN_UP_REACTION = 'clean-up-when-end-user-deleted';
 
 /** The event id of the user's stored event of `type` (the public event carries the same id). */
 export async function storedEventId(
-  db: DataSource,
+  db: Database,
   endUserId: string,
   type: 'EndUserCreated' | 'EndUserDeleted' | 'EndUserUpdated' | 'EndUserApiKeyIssued',
 ): Promise<string> {
-  const rows = await db.query('SELECT event_id FROM events WHERE stream_id = $1 AND event_type = $2 ORDER BY stream_version', [`end_user-${endUserId}`, type]);
+  const rows = await db.query<{ event_id: string }>('SELECT event_id FROM events WHERE stream_id = $1 AND event_type = $2 ORDER BY stream_version', [
+    `end_user-${endUserId}`,
+    type,
+  ]);
   if (rows.length === 0) throw new Error(`no ${type} event stored for ${endUserId}`);
   return rows[0].event_id;
 }
 
 /** Waits until the worker's inbox recorded `eventId` for `reaction`: the event was handled. */
-export async function waitForInbox(db: DataSource, reaction: string, eventId: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForInbox(db: Database, reaction: string, eventId: string, timeoutMs = 30_000): Promise<void> {
   await eventually(async () => {
     const rows = await db.query('SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2', [reaction, eventId]);
     return rows.length > 0 ? true : undefined;

@@ -1,7 +1,6 @@
-import { AppConfig, loadConfig } from '@app/config';
-import { createDataSource } from '@app/persistence';
+import { loadConfig } from '@app/config';
+import { Database } from '@app/persistence';
 import { Module } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { CreatePlatformKeyCommand, PlatformKeysCommand } from './platforms/create-platform-key.command';
 import { CreatePlatformCommand } from './platforms/create-platform.command';
 import { PlatformsCommand } from './platforms/platforms.command';
@@ -14,12 +13,9 @@ import { RebuildProjectionsCommand } from './projections/rebuild-projections.com
 @Module({
   providers: [
     {
-      provide: DataSource,
-      useFactory: async () => {
-        const config: AppConfig = loadConfig();
-        // Operator commands (rebuilds build indexes on large tables) run without a statement deadline.
-        return createDataSource({ ...config, DB_POOL_MAX: 2, DB_STATEMENT_TIMEOUT_MS: 0 }, 'end-users-cli').initialize();
-      },
+      provide: Database,
+      // Operator commands (rebuilds build indexes on large tables) run without a statement deadline.
+      useFactory: () => Database.connect({ ...loadConfig(), DB_POOL_MAX: 2, DB_STATEMENT_TIMEOUT_MS: 0 }, 'end-users-cli'),
     },
     PlatformsCommand,
     PlatformKeysCommand,

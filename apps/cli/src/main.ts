@@ -1,5 +1,5 @@
 import { CommandFactory } from 'nest-commander';
-import { DataSource } from 'typeorm';
+import { Database } from '@app/persistence';
 import { CliModule } from './cli.module';
 
 async function main(): Promise<void> {
@@ -7,8 +7,7 @@ async function main(): Promise<void> {
   try {
     await CommandFactory.runApplication(app);
   } finally {
-    const dataSource = app.get(DataSource);
-    if (dataSource.isInitialized) await dataSource.destroy();
+    await app.get(Database).close();
     await app.close();
   }
 }

@@ -1,7 +1,6 @@
-import { createDataSource, inTransaction, sqlOfDataSource } from '@app/persistence';
+import { Database, sqlOfClient } from '@app/persistence';
 import { loadConfig } from '@app/config';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { appendToStream, readAll, readStream, START_OF_ALL } from './event-store';
 import { NewEvent, StreamVersionConflict } from './stored-event';
 
@@ -9,19 +8,19 @@ const metadata = { requestId: 'req-1', actorKeyId: null, occurredAt: '2026-01-01
 const event = (type = 'Something'): NewEvent => ({ eventId: randomUUID(), type, schemaVersion: 1, data: { n: randomUUID() } });
 
 describe('event store (PostgreSQL)', () => {
-  let dataSource: DataSource;
+  let dataSource: Database;
 
   beforeAll(async () => {
-    dataSource = await createDataSource({ ...loadConfig(), DB_POOL_MAX: 12 }, 'event-store-int').initialize();
+    dataSource = await Database.connect({ ...loadConfig(), DB_POOL_MAX: 12 }, 'event-store-int');
   });
-  afterAll(() => dataSource.destroy());
+  afterAll(() => dataSource.close());
 
   it('appends at consecutive versions and reads the stream back in order', async () => {
     const streamId = `test-${randomUUID()}`;
     const first = [event('A'), event('B')];
-    await inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 0, first, metadata));
-    await inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 2, [event('C')], metadata));
-    const stored = await readStream(sqlOfDataSource(dataSource), streamId);
+    await dataSource.transaction((sql) => appendToStream(sql, streamId, 0, first, metadata));
+    await dataSource.transaction((sql) => appendToStream(sql, streamId, 2, [event('C')], metadata));
+    const stored = await readStream(dataSource, streamId);
     expect(stored.map((e) => [e.type, e.streamVersion])).toEqual([
       ['A', 1],
       ['B', 2],
@@ -34,27 +33,27 @@ describe('event store (PostgreSQL)', () => {
 
   it('lets exactly one of many concurrent appends at the same expected version win', async () => {
     const streamId = `test-${randomUUID()}`;
-    await inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 0, [event()], metadata));
+    await dataSource.transaction((sql) => appendToStream(sql, streamId, 0, [event()], metadata));
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, () => inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 1, [event()], metadata))),
+      Array.from({ length: 10 }, () => dataSource.transaction((sql) => appendToStream(sql, streamId, 1, [event()], metadata))),
     );
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(9);
     lost.forEach((r) => expect(r.reason).toBeInstanceOf(StreamVersionConflict));
-    expect((await readStream(sqlOfDataSource(dataSource), streamId)).map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect((await readStream(dataSource, streamId)).map((e) => e.streamVersion)).toEqual([1, 2]);
   });
 
   it('refuses to create a stream that exists (expected version 0)', async () => {
     const streamId = `test-${randomUUID()}`;
-    await inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 0, [event()], metadata));
-    await expect(inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 0, [event()], metadata))).rejects.toBeInstanceOf(StreamVersionConflict);
+    await dataSource.transaction((sql) => appendToStream(sql, streamId, 0, [event()], metadata));
+    await expect(dataSource.transaction((sql) => appendToStream(sql, streamId, 0, [event()], metadata))).rejects.toBeInstanceOf(StreamVersionConflict);
   });
 
   it('refuses updates and deletes of stored events', async () => {
     const streamId = `test-${randomUUID()}`;
-    await inTransaction(dataSource, (sql) => appendToStream(sql, streamId, 0, [event()], metadata));
+    await dataSource.transaction((sql) => appendToStream(sql, streamId, 0, [event()], metadata));
     await expect(dataSource.query("UPDATE events SET event_type = 'X' WHERE stream_id = $1", [streamId])).rejects.toThrow(/append-only/);
     await expect(dataSource.query('DELETE FROM events WHERE stream_id = $1', [streamId])).rejects.toThrow(/append-only/);
   });
@@ -62,14 +61,13 @@ describe('event store (PostgreSQL)', () => {
   /** Follows readAll from just before these streams' first event until `expected` of their events were read (or 10 s passed). */
   async function readAllFor(streams: string[], expected: number): Promise<string[]> {
     const seen: string[] = [];
-    const [{ low }] = await sqlOfDataSource(dataSource).query<{ low: string }>(
-      "SELECT coalesce(min(transaction_id)::text, '0') AS low FROM events WHERE stream_id = ANY($1)",
-      [streams],
-    );
+    const [{ low }] = await dataSource.query<{ low: string }>("SELECT coalesce(min(transaction_id)::text, '0') AS low FROM events WHERE stream_id = ANY($1)", [
+      streams,
+    ]);
     let checkpoint = { transactionId: BigInt(low) - 1n, position: 0n };
     // An empty page is not the end: a transaction of another process still open holds the reader back.
     for (const giveUpAt = Date.now() + 10_000; seen.length < expected && Date.now() < giveUpAt;) {
-      const page = await readAll(sqlOfDataSource(dataSource), checkpoint, 1000);
+      const page = await readAll(dataSource, checkpoint, 1000);
       seen.push(...page.events.filter((e) => streams.includes(e.streamId)).map((e) => e.eventId));
       checkpoint = page.checkpoint;
       if (page.events.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -81,33 +79,32 @@ describe('event store (PostgreSQL)', () => {
     const slowStream = `test-${randomUUID()}`;
     const fastStream = `test-${randomUUID()}`;
     const laterStream = `test-${randomUUID()}`;
-    const runner = await dataSource.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    const inRunner = { query: (text: string, params?: unknown[]) => runner.query(text, params) };
+    const slow = await dataSource.checkOut();
+    await slow.client.query('BEGIN');
+    const inRunner = sqlOfClient(slow.client);
     let checkpoint = START_OF_ALL;
     try {
       // The slow transaction takes an xid first, then appends after a faster one committed.
-      const [{ xid }] = await inRunner.query('SELECT pg_current_xact_id()::text AS xid');
-      await inTransaction(dataSource, (tx) => appendToStream(tx, fastStream, 0, [event('Fast')], metadata));
+      const [{ xid }] = await inRunner.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+      await dataSource.transaction((tx) => appendToStream(tx, fastStream, 0, [event('Fast')], metadata));
       await appendToStream(inRunner, slowStream, 0, [event('Slow')], metadata);
 
       // A reader that has read everything before the slow transaction.
       checkpoint = { transactionId: BigInt(xid) - 1n, position: 0n };
       // While the slow transaction is open, nothing at or after its xid is handed out.
-      const whileOpen = await readAll(sqlOfDataSource(dataSource), checkpoint, 10_000);
+      const whileOpen = await readAll(dataSource, checkpoint, 10_000);
       expect(whileOpen.events.filter((e) => e.streamId === slowStream || e.streamId === fastStream)).toEqual([]);
       checkpoint = whileOpen.checkpoint;
     } finally {
-      await runner.commitTransaction();
-      await runner.release();
+      await slow.client.query('COMMIT');
+      slow.release();
     }
-    await inTransaction(dataSource, (tx) => appendToStream(tx, laterStream, 0, [event('Later')], metadata));
+    await dataSource.transaction((tx) => appendToStream(tx, laterStream, 0, [event('Later')], metadata));
     const seen: string[] = [];
     // Polled like a live reader: a transaction of another process still open holds the reader back
     // (nothing after it is handed out yet), so an empty page is not the end.
     for (const giveUpAt = Date.now() + 10_000; !seen.includes('Later') && Date.now() < giveUpAt;) {
-      const page = await readAll(sqlOfDataSource(dataSource), checkpoint, 1000);
+      const page = await readAll(dataSource, checkpoint, 1000);
       seen.push(...page.events.filter((e) => [slowStream, fastStream, laterStream].includes(e.streamId)).map((e) => e.type));
       checkpoint = page.checkpoint;
       if (page.events.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -121,23 +118,23 @@ describe('event store (PostgreSQL)', () => {
     // written like these (by earlier runs of this test, at lower positions) share them.
     const streamId = `readall-order-${randomUUID()}`;
     const [nine, eleven] = [randomUUID(), randomUUID()];
-    await sqlOfDataSource(dataSource).query(
+    await dataSource.query(
       `INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, transaction_id)
        VALUES ($1, $3, 1, 'Old', 1, '{}', '{}', '11'::xid8), ($2, $3, 2, 'Older', 1, '{}', '{}', '9'::xid8)`,
       [eleven, nine, streamId],
     );
-    const first = await readAll(sqlOfDataSource(dataSource), { transactionId: 8n, position: 0n }, 1_000);
+    const first = await readAll(dataSource, { transactionId: 8n, position: 0n }, 1_000);
     const ids = first.events.map((e) => e.eventId);
     expect(ids).toContain(nine);
     expect(ids.indexOf(nine)).toBeLessThan(ids.indexOf(eleven));
     // The checkpoint is the page's greatest key: the next page shares no event with it.
-    const second = await readAll(sqlOfDataSource(dataSource), first.checkpoint, 1_000);
+    const second = await readAll(dataSource, first.checkpoint, 1_000);
     expect(second.events.filter((e) => ids.includes(e.eventId))).toEqual([]);
   });
 
   it('reads every committed event of many concurrent writers exactly once', async () => {
     const streams = Array.from({ length: 20 }, () => `test-${randomUUID()}`);
-    await Promise.all(streams.map((streamId) => inTransaction(dataSource, (tx) => appendToStream(tx, streamId, 0, [event('A'), event('B')], metadata))));
+    await Promise.all(streams.map((streamId) => dataSource.transaction((tx) => appendToStream(tx, streamId, 0, [event('A'), event('B')], metadata))));
     const seen = await readAllFor(streams, 40);
     expect(seen).toHaveLength(40);
     expect(new Set(seen).size).toBe(40);

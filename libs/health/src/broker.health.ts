@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import { createKafka } from '@app/kafka';
-import { APP_CONFIG } from '@app/persistence';
+import { APP_CONFIG } from '@app/config';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { Admin } from 'kafkajs';

@@ -1,34 +1,23 @@
-import { AppConfig } from '@app/config';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { connectionSettings, PoolSettings } from './connection-pool';
 import { migrations } from './migrations';
 
-/** Entities are not used: every table is reached through SQL, so the pool and statements stay visible. */
-export function dataSourceOptions(
-  config: Pick<AppConfig, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS'>,
-  applicationName: string,
-): DataSourceOptions {
-  return {
+/**
+ * TypeORM's part here is the migrations: their data source, with the connection settings of the
+ * process pool. Entities are not used; every table is reached through SQL (see Database).
+ */
+export function createMigrationDataSource(config: PoolSettings): DataSource {
+  const { connectionString, application_name, ...extra } = connectionSettings({ ...config, DB_POOL_MAX: 1 }, 'end-users-migrate');
+  return new DataSource({
     type: 'postgres',
-    url: config.DATABASE_URL,
+    url: connectionString,
+    applicationName: application_name,
     synchronize: false,
     migrationsRun: false,
     migrations,
     migrationsTableName: 'schema_migrations',
     logging: false,
-    poolSize: config.DB_POOL_MAX,
-    applicationName,
-    extra: {
-      statement_timeout: config.DB_STATEMENT_TIMEOUT_MS || undefined,
-      // The server enforces statement_timeout only for statements it receives: over a dead or
-      // black-holed connection the client must give up by itself, a little later.
-      query_timeout: config.DB_STATEMENT_TIMEOUT_MS ? config.DB_STATEMENT_TIMEOUT_MS + 1_000 : undefined,
-      connectionTimeoutMillis: 5_000,
-      keepAlive: true,
-      idleTimeoutMillis: 30_000,
-    },
-  };
-}
-
-export function createDataSource(config: Pick<AppConfig, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_STATEMENT_TIMEOUT_MS'>, applicationName: string): DataSource {
-  return new DataSource(dataSourceOptions(config, applicationName));
+    poolSize: 1,
+    extra,
+  });
 }

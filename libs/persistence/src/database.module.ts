@@ -1,32 +1,25 @@
-import { AppConfig, loadConfig } from '@app/config';
+import { APP_CONFIG, AppConfig, loadConfig } from '@app/config';
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { createDataSource } from './data-source';
-
-export const APP_CONFIG = Symbol('APP_CONFIG');
+import { Database } from './database';
 
 /** The validated configuration and the one bounded connection pool of a process. */
 @Global()
 @Module({})
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(Database) private readonly database: Database) {}
 
-  static forApp(applicationName: string): DynamicModule {
+  static forApp(applicationName: string, overrides: Partial<AppConfig> = {}): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [
         { provide: APP_CONFIG, useFactory: () => loadConfig() },
-        {
-          provide: DataSource,
-          inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => createDataSource(config, applicationName).initialize(),
-        },
+        { provide: Database, inject: [APP_CONFIG], useFactory: (config: AppConfig) => Database.connect({ ...config, ...overrides }, applicationName) },
       ],
-      exports: [APP_CONFIG, DataSource],
+      exports: [APP_CONFIG, Database],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.database.close();
   }
 }

@@ -1,11 +1,11 @@
 import { AppConfig } from '@app/config';
-import { createDataSource } from './data-source';
-import { ensureDatabaseExists } from './database';
+import { createMigrationDataSource } from './data-source';
+import { ensureDatabaseExists } from './ensure-database';
 
 /** Creates the database if needed and applies every pending migration, each in its own transaction. */
 export async function migrate(config: AppConfig): Promise<string[]> {
   await ensureDatabaseExists(config.DATABASE_URL);
-  const dataSource = createDataSource({ ...config, DB_POOL_MAX: 1 }, 'end-users-migrate');
+  const dataSource = createMigrationDataSource(config);
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

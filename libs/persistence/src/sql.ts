@@ -1,19 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
-import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { ambientTransaction } from './ambient-transaction';
 
 /** The one way code below the handlers talks to PostgreSQL: parameterised SQL, rows back. */
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
-}
-
-/**
- * The data source's bounded pg pool. Statements go to it directly: TypeORM keeps the pool,
- * the configuration and the migrations, and adds nothing on the hot paths.
- */
-export function poolOf(dataSource: DataSource): Pool {
-  return (dataSource.driver as PostgresDriver).master as Pool;
 }
 
 export function sqlOfClient(client: PoolClient): Sql {
@@ -25,9 +14,9 @@ export function sqlOfPool(pool: Pool): Sql {
   return { query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[] };
 }
 
-/** Any pooled connection, or, inside a unit of work (see inUnitOfWork), the unit's transaction. */
-export function sqlOfDataSource(dataSource: DataSource): Sql {
-  return ambientTransaction()?.sql ?? sqlOfPool(poolOf(dataSource));
+export interface CheckedOutConnection {
+  client: PoolClient;
+  release: () => void;
 }
 
 /**
@@ -35,7 +24,7 @@ export function sqlOfDataSource(dataSource: DataSource): Sql {
  * 'error'; without a listener that would end the process, so the error is kept and the client
  * is destroyed, not reused, on release.
  */
-export async function checkOut(pool: Pool): Promise<{ client: PoolClient; release: () => void }> {
+export async function checkOut(pool: Pool): Promise<CheckedOutConnection> {
   const client = await pool.connect();
   let lost: Error | undefined;
   const onError = (error: Error) => {

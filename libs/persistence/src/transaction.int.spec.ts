@@ -1,41 +1,37 @@
 import { loadConfig } from '@app/config';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { createDataSource } from './data-source';
-import { poolOf, sqlOfDataSource } from './sql';
-import { afterCommit, inTransaction, inUnitOfWork } from './transaction';
+import { afterCommit, Database } from './database';
 
 describe('units of work', () => {
-  let dataSource: DataSource;
+  let db: Database;
   const table = `unit_of_work_${randomUUID().replaceAll('-', '')}`;
 
   beforeAll(async () => {
-    dataSource = await createDataSource({ ...loadConfig(), DB_POOL_MAX: 4 }, 'unit-of-work-tests').initialize();
-    await sqlOfDataSource(dataSource).query(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
+    db = await Database.connect({ ...loadConfig(), DB_POOL_MAX: 4 }, 'unit-of-work-tests');
+    await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
   });
 
   afterAll(async () => {
-    await sqlOfDataSource(dataSource).query(`DROP TABLE IF EXISTS ${table}`);
-    await dataSource.destroy();
+    await db.query(`DROP TABLE IF EXISTS ${table}`);
+    await db.close();
   });
 
-  const ids = async () => (await sqlOfDataSource(dataSource).query<{ id: number }>(`SELECT id FROM ${table} ORDER BY id`)).map((row) => row.id);
-  const insert = (id: number) => sqlOfDataSource(dataSource).query(`INSERT INTO ${table} (id) VALUES ($1)`, [id]);
+  const ids = async () => (await db.query<{ id: number }>(`SELECT id FROM ${table} ORDER BY id`)).map((row) => row.id);
+  const insert = (id: number) => db.query(`INSERT INTO ${table} (id) VALUES ($1)`, [id]);
 
-  beforeEach(() => sqlOfDataSource(dataSource).query(`TRUNCATE ${table}`));
+  beforeEach(() => db.query(`TRUNCATE ${table}`));
 
-  it('commits what the work wrote through sqlOfDataSource and inTransaction together', async () => {
+  it('commits what the work wrote through the database and its transactions together', async () => {
     const commits: string[] = [];
-    await inUnitOfWork(dataSource, async (sql) => {
+    await db.unitOfWork(async (sql) => {
       await insert(1);
-      await inTransaction(
-        dataSource,
+      await db.transaction(
         () => insert(2),
         () => commits.push('nested'),
       );
       afterCommit(() => commits.push('direct'));
       // Uncommitted: another connection does not see it yet, the unit's own connection does.
-      expect((await poolOf(dataSource).query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(0);
+      expect((await db.pooled.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n).toBe(0);
       expect((await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n).toBe(2);
       expect(commits).toEqual([]);
     });
@@ -46,10 +42,9 @@ describe('units of work', () => {
   it('rolls everything back, and runs no after-commit callback, when the work fails', async () => {
     const commits: string[] = [];
     await expect(
-      inUnitOfWork(dataSource, async () => {
+      db.unitOfWork(async () => {
         await insert(1);
-        await inTransaction(
-          dataSource,
+        await db.transaction(
           () => insert(2),
           () => commits.push('nested'),
         );
@@ -62,11 +57,10 @@ describe('units of work', () => {
 
   it('a failed nested transaction rolls back to its savepoint and the unit goes on', async () => {
     const commits: string[] = [];
-    await inUnitOfWork(dataSource, async () => {
+    await db.unitOfWork(async () => {
       await insert(1);
       await expect(
-        inTransaction(
-          dataSource,
+        db.transaction(
           async () => {
             await insert(2);
             await insert(1); // duplicate key: the nested attempt fails
@@ -74,8 +68,7 @@ describe('units of work', () => {
           () => commits.push('failed attempt'),
         ),
       ).rejects.toMatchObject({ code: '23505' });
-      await inTransaction(
-        dataSource,
+      await db.transaction(
         () => insert(3),
         () => commits.push('retry'),
       );
@@ -93,6 +86,6 @@ describe('units of work', () => {
   });
 
   it('refuses to nest units of work', async () => {
-    await expect(inUnitOfWork(dataSource, () => inUnitOfWork(dataSource, async () => undefined))).rejects.toThrow('units of work do not nest');
+    await expect(db.unitOfWork(() => db.unitOfWork(async () => undefined))).rejects.toThrow('units of work do not nest');
   });
 });

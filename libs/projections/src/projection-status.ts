@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Database } from '@app/persistence';
 import { STREAM_PROJECTIONS, StreamProjection } from './stream-projections';
 
 export interface ProjectionStatus {
@@ -36,16 +36,16 @@ const LAG_QUERY: Record<string, string> = {
 };
 
 /** Where each projection stands against the head of the event store. */
-export async function projectionStatuses(pool: Pool): Promise<ProjectionStatus[]> {
-  const { rows: head } = await pool.query<{ head: string }>('SELECT coalesce(max(global_position), 0)::text AS head FROM events');
-  return Promise.all(STREAM_PROJECTIONS.map((projection) => statusOf(pool, projection, head[0].head)));
+export async function projectionStatuses(db: Database): Promise<ProjectionStatus[]> {
+  const head = await db.query<{ head: string }>('SELECT coalesce(max(global_position), 0)::text AS head FROM events');
+  return Promise.all(STREAM_PROJECTIONS.map((projection) => statusOf(db, projection, head[0].head)));
 }
 
-async function statusOf(pool: Pool, projection: StreamProjection, headPosition: string): Promise<ProjectionStatus> {
-  const [{ rows: counted }, { rows: lag }, { rows: rebuilds }] = await Promise.all([
-    pool.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${projection.table}`),
-    pool.query<{ behind: string }>(LAG_QUERY[projection.name]),
-    pool.query<{ status: string; started_at: Date; finished_at: Date | null; events_applied: string; switch_blocked_ms: number | null; error: string | null }>(
+async function statusOf(db: Database, projection: StreamProjection, headPosition: string): Promise<ProjectionStatus> {
+  const [counted, lag, rebuilds] = await Promise.all([
+    db.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${projection.table}`),
+    db.query<{ behind: string }>(LAG_QUERY[projection.name]),
+    db.query<{ status: string; started_at: Date; finished_at: Date | null; events_applied: string; switch_blocked_ms: number | null; error: string | null }>(
       'SELECT status, started_at, finished_at, events_applied, switch_blocked_ms, error FROM projection_rebuilds WHERE projection = $1 ORDER BY id DESC LIMIT 1',
       [projection.name],
     ),
@@ -53,14 +53,14 @@ async function statusOf(pool: Pool, projection: StreamProjection, headPosition: 
   const last = rebuilds[0];
   const totals =
     projection.name === 'end_users'
-      ? await pool.query<{ wrong: string }>(
+      ? await db.query<{ wrong: string }>(
           `SELECT count(*) AS wrong FROM (SELECT platform_id, sum(count) AS total FROM platform_end_user_counts GROUP BY 1) c
            FULL JOIN (SELECT platform_id, count(*) AS total FROM end_users GROUP BY 1) u USING (platform_id)
            WHERE coalesce(c.total, 0) <> coalesce(u.total, 0)`,
         )
       : null;
   return {
-    ...(totals && { platformsWithWrongTotal: Number(totals.rows[0].wrong) }),
+    ...(totals && { platformsWithWrongTotal: Number(totals[0].wrong) }),
     projection: projection.name,
     mode: 'inline',
     headPosition,

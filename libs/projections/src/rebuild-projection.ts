@@ -1,6 +1,6 @@
 import { END_USER_STREAM_PREFIX } from '@app/end-users';
-import { checkOut } from '@app/persistence';
-import type { Pool, PoolClient } from 'pg';
+import type { Database } from '@app/persistence';
+import type { PoolClient } from 'pg';
 import { copyIndexes, createEmptyCopy, insertRows, rebuildTableOf, retiredTableOf, swapIn, tableChecksum } from './projection-tables';
 import { EventRow, FoldedStream, StreamFolder } from './stream-folder';
 import { StreamProjection } from './stream-projections';
@@ -51,11 +51,11 @@ const EVENT_COLUMNS = 'global_position, stream_id, stream_version, event_type, s
  * worker effect is repeated. Ends by checking the table against a fresh fold of the events.
  */
 export async function rebuildProjection(
-  pool: Pool,
+  db: Database,
   projection: StreamProjection,
   onProgress: (progress: RebuildProgress) => void = () => {},
 ): Promise<RebuildResult> {
-  const { client: control, release: releaseControl } = await checkOut(pool);
+  const { client: control, release: releaseControl } = await db.checkOut();
   const lockKey = `projection-rebuild:${projection.name}`;
   const { rows: lockRows } = await control.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
   if (!lockRows[0].locked) {
@@ -70,7 +70,7 @@ export async function rebuildProjection(
   try {
     await createEmptyCopy(control, projection, target);
     const started = Date.now();
-    const bulk = await bulkLoad(pool, control, projection, target, onProgress);
+    const bulk = await bulkLoad(db, control, projection, target, onProgress);
     const bulkSeconds = (Date.now() - started) / 1000;
     await copyIndexes(control, projection, target);
     // Statistics and the visibility map before the table goes live: without them the planner
@@ -93,7 +93,7 @@ export async function rebuildProjection(
     await control.query(`DROP TABLE IF EXISTS ${retiredTableOf(projection)}`);
 
     onProgress({ phase: 'verify', eventsApplied: applied, eventsTotal: bulk.eventsTotal });
-    const verification = await verify(pool, projection);
+    const verification = await verify(db, projection);
     await control.query(
       `UPDATE projection_rebuilds SET status = $2, finished_at = now(), events_applied = $3, rows_written = $4, head_position = $5, checksum = $6, switch_blocked_ms = $7, error = $8 WHERE id = $1`,
       [
@@ -146,8 +146,8 @@ function rowsOf(projection: StreamProjection, streams: FoldedStream[]): unknown[
 }
 
 /** Folds every end-user stream visible in one REPEATABLE READ snapshot; returns that snapshot. */
-async function bulkLoad(pool: Pool, writer: PoolClient, projection: StreamProjection, target: string, onProgress: (progress: RebuildProgress) => void) {
-  const { client: reader, release } = await checkOut(pool);
+async function bulkLoad(db: Database, writer: PoolClient, projection: StreamProjection, target: string, onProgress: (progress: RebuildProgress) => void) {
+  const { client: reader, release } = await db.checkOut();
   try {
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { rows } = await reader.query<{ snapshot: string; total: string; head: string }>(
@@ -229,8 +229,8 @@ async function switchOver(client: PoolClient, projection: StreamProjection, targ
 }
 
 /** In one snapshot: the live table against a fresh fold of the events, by row count and checksum. */
-async function verify(pool: Pool, projection: StreamProjection): Promise<RebuildResult['verification']> {
-  const { client, release } = await checkOut(pool);
+async function verify(db: Database, projection: StreamProjection): Promise<RebuildResult['verification']> {
+  const { client, release } = await db.checkOut();
   const expectedTable = `expected_${projection.table}`;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');

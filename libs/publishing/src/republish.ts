@@ -2,8 +2,7 @@ import { KAFKA_HEADERS } from '@app/contracts';
 import { decodeEndUserEvent, END_USER_STREAM_PREFIX, EndUserCreated, endUserStreamId } from '@app/end-users';
 import { readPositions } from '@app/event-store';
 import { MessagePublisher } from '@app/kafka';
-import type { Pool } from 'pg';
-import { sqlOfPool } from '@app/persistence';
+import type { Database } from '@app/persistence';
 import { toOutboxMessage } from './integration-events';
 
 export interface RepublishRange {
@@ -20,7 +19,7 @@ const PAGE = 1_000;
  * database and triggers no outbox row: consumers deduplicate by event_id as for any redelivery.
  */
 export async function republishEvents(
-  pool: Pool,
+  db: Database,
   publisher: MessagePublisher,
   topic: string,
   range: RepublishRange,
@@ -29,7 +28,7 @@ export async function republishEvents(
   let after = range.fromPosition - 1n;
   let published = 0;
   for (;;) {
-    const events = await readPositions(sqlOfPool(pool), {
+    const events = await readPositions(db, {
       after,
       upTo: range.toPosition,
       streamId: range.endUserId ? endUserStreamId(range.endUserId) : undefined,
@@ -37,7 +36,7 @@ export async function republishEvents(
       limit: PAGE,
     });
     if (events.length === 0) return published;
-    const platformOf = await platformsOfStreams(pool, [...new Set(events.map((event) => event.streamId))]);
+    const platformOf = await platformsOfStreams(db, [...new Set(events.map((event) => event.streamId))]);
     const messages = events.map((stored) => {
       const event = decodeEndUserEvent(stored.type, stored.schemaVersion, stored.data);
       const message = toOutboxMessage(topic, event, stored.eventId, platformOf.get(stored.streamId)!, stored.metadata);
@@ -51,8 +50,8 @@ export async function republishEvents(
 }
 
 /** A stream's platform is fixed by its first event. */
-async function platformsOfStreams(pool: Pool, streamIds: string[]): Promise<Map<string, string>> {
-  const { rows } = await pool.query<{ stream_id: string; payload: EndUserCreated['data'] }>(
+async function platformsOfStreams(db: Database, streamIds: string[]): Promise<Map<string, string>> {
+  const rows = await db.query<{ stream_id: string; payload: EndUserCreated['data'] }>(
     'SELECT stream_id, payload FROM events WHERE stream_id = ANY($1) AND stream_version = 1',
     [streamIds],
   );

@@ -1,7 +1,6 @@
 import { loadConfig } from '@app/config';
-import { createDataSource, Sql, sqlOfDataSource } from '@app/persistence';
+import { Database, Sql } from '@app/persistence';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { EndUserRow, listEndUsers } from './end-user-rows';
 
 /**
@@ -9,7 +8,7 @@ import { EndUserRow, listEndUsers } from './end-user-rows';
  * these pin that its pages are exactly those of the plain `ORDER BY created_at, id LIMIT OFFSET`.
  */
 describe('end user rows: list pages', () => {
-  let dataSource: DataSource;
+  let dataSource: Database;
   let sql: Sql;
   const platformId = randomUUID();
   const otherPlatformId = randomUUID();
@@ -31,8 +30,8 @@ describe('end user rows: list pages', () => {
   const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
   beforeAll(async () => {
-    dataSource = await createDataSource({ ...loadConfig(), DB_POOL_MAX: 2 }, 'end-user-rows-tests').initialize();
-    sql = sqlOfDataSource(dataSource);
+    dataSource = await Database.connect({ ...loadConfig(), DB_POOL_MAX: 2 }, 'end-user-rows-tests');
+    sql = dataSource;
     // Four users per created_at (ties decided by id), and a user of another platform at every instant.
     const seeded = Array.from({ length: USERS }, (_, n) => ({
       id: randomUUID(),
@@ -61,7 +60,7 @@ describe('end user rows: list pages', () => {
   afterAll(async () => {
     await sql.query('DELETE FROM end_users WHERE platform_id = ANY($1::uuid[])', [[platformId, otherPlatformId]]);
     await sql.query('DELETE FROM platform_end_user_counts WHERE platform_id = $1', [platformId]);
-    await dataSource.destroy();
+    await dataSource.close();
   });
 
   it.each([1, 3, 4, 10, 20, 100])(

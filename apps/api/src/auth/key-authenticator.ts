@@ -1,8 +1,7 @@
 import { ApiError } from '@app/http';
 import { hashesEqual, hashKey, kindOfKey } from '@app/keys';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { sqlOfDataSource } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { PlatformSettings } from '@app/platforms';
 import { PlatformKeyCache } from './platform-key-cache';
 import { EndUserPrincipal, PlatformPrincipal, Principal } from './principal';
@@ -32,7 +31,7 @@ const unauthorized = () => new ApiError('unauthorized', 'A valid API key is requ
 @Injectable()
 export class KeyAuthenticator {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly platformKeys: PlatformKeyCache,
   ) {}
 
@@ -51,7 +50,7 @@ export class KeyAuthenticator {
   private async platformKey(hash: Buffer): Promise<PlatformPrincipal | null> {
     const cached = this.platformKeys.get(hash);
     if (cached) return cached;
-    const rows = await sqlOfDataSource(this.dataSource).query<PlatformKeyRow>(
+    const rows = await this.db.query<PlatformKeyRow>(
       `SELECT k.id AS key_id, k.platform_id, k.key_hash, k.expires_at, p.settings
        FROM platform_api_keys k JOIN platforms p ON p.id = k.platform_id
        WHERE k.key_hash = $1 AND k.is_active AND (k.expires_at IS NULL OR k.expires_at > now())`,
@@ -66,7 +65,7 @@ export class KeyAuthenticator {
 
   /** A deleted or deactivated user's keys stop working at once: the read row is gone or inactive. */
   private async endUserKey(hash: Buffer): Promise<EndUserPrincipal | null> {
-    const rows = await sqlOfDataSource(this.dataSource).query<EndUserKeyRow>(
+    const rows = await this.db.query<EndUserKeyRow>(
       `SELECT k.id AS key_id, k.platform_id, k.end_user_id, h.key_hash
        FROM end_user_key_hashes h
        JOIN end_user_api_keys k ON k.id = h.key_id

@@ -1,8 +1,6 @@
 import { CredentialsCipher } from '@app/keys';
-import { poolOf, Sql, sqlOfPool } from '@app/persistence';
+import { Database, Sql } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 
 export type Claim =
   | { kind: 'claimed'; attempt: string }
@@ -19,13 +17,13 @@ const LEASE = `${LEASE_MS / 1000} seconds`;
 /** The stored first responses, one row per (platform, key); every statement is its own transaction. */
 @Injectable()
 export class IdempotencyStore {
-  private readonly pool: Pool;
+  private readonly sql: Sql;
 
   constructor(
-    dataSource: DataSource,
+    db: Database,
     private readonly cipher: CredentialsCipher,
   ) {
-    this.pool = poolOf(dataSource);
+    this.sql = db.pooled;
   }
 
   /** A stored response may hold a raw key (a create's): it is kept encrypted, bound to its platform and key. */
@@ -43,7 +41,7 @@ export class IdempotencyStore {
    * first attempt died in flight (lease over), is taken over.
    */
   async claim(platformId: string, key: string, fingerprint: Buffer, attempt: string): Promise<Claim> {
-    const { rows: claimed } = await this.pool.query(
+    const claimed = await this.sql.query(
       `INSERT INTO idempotency_keys (platform_id, key, fingerprint, attempt) VALUES ($1, $2, $3, $4)
        ON CONFLICT (platform_id, key) DO UPDATE
          SET fingerprint = EXCLUDED.fingerprint, attempt = EXCLUDED.attempt, status = NULL, body = NULL, headers = NULL, created_at = now(), locked_at = now(), completed_at = NULL
@@ -54,7 +52,7 @@ export class IdempotencyStore {
       [platformId, key, fingerprint, attempt],
     );
     if (claimed.length === 1) return { kind: 'claimed', attempt };
-    const { rows } = await this.pool.query<{ fingerprint: Buffer; status: number | null; body: unknown; headers: Record<string, string> | null }>(
+    const rows = await this.sql.query<{ fingerprint: Buffer; status: number | null; body: unknown; headers: Record<string, string> | null }>(
       'SELECT fingerprint, status, body, headers FROM idempotency_keys WHERE platform_id = $1 AND key = $2',
       [platformId, key],
     );
@@ -69,7 +67,7 @@ export class IdempotencyStore {
   async complete(
     claim: { platformId: string; key: string; attempt: string },
     response: { status: number; body: unknown; headers: Record<string, string> },
-    sql: Sql = sqlOfPool(this.pool),
+    sql: Sql = this.sql,
   ): Promise<void> {
     const { platformId, key, attempt } = claim;
     await sql.query(
@@ -80,7 +78,7 @@ export class IdempotencyStore {
 
   /** Frees the key after a failed attempt so that the retry runs again: this attempt's claim only, never a later one's. */
   async release(platformId: string, key: string, attempt: string): Promise<void> {
-    await this.pool.query('DELETE FROM idempotency_keys WHERE platform_id = $1 AND key = $2 AND attempt = $3 AND completed_at IS NULL', [
+    await this.sql.query('DELETE FROM idempotency_keys WHERE platform_id = $1 AND key = $2 AND attempt = $3 AND completed_at IS NULL', [
       platformId,
       key,
       attempt,
@@ -88,7 +86,7 @@ export class IdempotencyStore {
   }
 
   async purgeExpired(): Promise<number> {
-    const { rowCount } = await this.pool.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '${RETENTION}'`);
-    return rowCount ?? 0;
+    const purged = await this.sql.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '${RETENTION}' RETURNING 1`);
+    return purged.length;
   }
 }

@@ -1,10 +1,9 @@
 import { ApiError, toApiError } from '@app/http';
-import { inUnitOfWork } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { AuthenticatedRequest } from '../auth/principal';
 import { ClaimReleaser } from './claim-releaser';
 import { IdempotencyStore } from './idempotency-store';
@@ -27,7 +26,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly store: IdempotencyStore,
     private readonly releaser: ClaimReleaser,
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -66,7 +65,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       // The response is stored in the transaction that commits the request's effects: an answer
       // lost after the commit (a crash, a cut connection) is replayed on retry, never re-executed.
-      return await inUnitOfWork(this.dataSource, async (sql) => {
+      return await this.db.unitOfWork(async (sql) => {
         const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
         // Nest sets the route's status (@HttpCode, or the handler's own) before the handler runs.
         await this.store.complete({ platformId, key, attempt }, { status: res.statusCode, body, headers: replayedHeaders(res) }, sql);

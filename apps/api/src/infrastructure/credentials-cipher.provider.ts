@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import { CredentialsCipher, DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } from '@app/keys';
-import { APP_CONFIG } from '@app/persistence';
+import { APP_CONFIG } from '@app/config';
 import { Logger, Provider } from '@nestjs/common';
 
 /** The AES-256-GCM cipher for secrets at rest: MCP credentials and stored idempotent responses. */

@@ -1,21 +1,19 @@
 import { scrapedGauge } from '@app/observability';
-import { poolOf } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 
 /** Gauges read from the database when Prometheus scrapes the API: outbox backlog and rebuilds. */
 @Injectable()
 export class OperationalMetrics {
-  constructor(dataSource: DataSource) {
-    const pool = poolOf(dataSource);
+  constructor(db: Database) {
     let backlog: Promise<{ count: number; age: number }> | null = null;
     // One query serves both outbox gauges of a scrape.
     const readBacklog = () => {
-      backlog ??= pool
+      backlog ??= db.pooled
         .query<{ count: string; age: number | null }>(
           'SELECT count(*) AS count, extract(epoch FROM now() - min(created_at))::float8 AS age FROM outbox WHERE published_at IS NULL',
         )
-        .then(({ rows }) => ({ count: Number(rows[0].count), age: rows[0].age ?? 0 }))
+        .then(([row]) => ({ count: Number(row.count), age: row.age ?? 0 }))
         .finally(() => setTimeout(() => (backlog = null), 100));
       return backlog;
     };
@@ -28,7 +26,7 @@ export class OperationalMetrics {
       'Events applied by the latest rebuild of each projection',
       ['projection', 'status'],
       async (gauge) => {
-        const { rows } = await pool.query<{ projection: string; status: string; events_applied: string }>(
+        const rows = await db.pooled.query<{ projection: string; status: string; events_applied: string }>(
           'SELECT DISTINCT ON (projection) projection, status, events_applied FROM projection_rebuilds ORDER BY projection, id DESC',
         );
         for (const row of rows) gauge.set({ projection: row.projection, status: row.status }, Number(row.events_applied));

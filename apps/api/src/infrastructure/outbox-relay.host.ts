@@ -3,7 +3,7 @@ import { createKafka, KafkaPublisher } from '@app/kafka';
 import { outboxPublished } from '@app/observability';
 import { OutboxRelay } from '@app/outbox';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG } from '@app/persistence';
+import { APP_CONFIG } from '@app/config';
 
 /**
  * Runs the outbox relay inside the API process, where the append transactions signal it after

@@ -1,10 +1,9 @@
 import { AppConfig, loadConfig } from '@app/config';
 import { createKafka, KafkaPublisher } from '@app/kafka';
-import { poolOf } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { republishEvents } from '@app/publishing';
 import { InvalidArgumentError } from 'commander';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { DataSource } from 'typeorm';
 import { printJson } from '../print-json';
 
 interface Options {
@@ -23,7 +22,7 @@ function position(value: string): bigint {
 /** Re-publishes public events (same event ids, `replay: true` header) so a new subscriber can backfill. */
 @SubCommand({ name: 'republish', description: 'Publish stored events to the topic again, marked as replays' })
 export class RepublishEventsCommand extends CommandRunner {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(private readonly db: Database) {
     super();
   }
 
@@ -32,7 +31,7 @@ export class RepublishEventsCommand extends CommandRunner {
     const publisher = new KafkaPublisher(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-republish`));
     try {
       const published = await republishEvents(
-        poolOf(this.dataSource),
+        this.db,
         publisher,
         config.KAFKA_TOPIC,
         { fromPosition: options.fromPosition, toPosition: options.toPosition, endUserId: options.endUser },

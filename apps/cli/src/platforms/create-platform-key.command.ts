@@ -1,8 +1,7 @@
-import { inTransaction } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { createdPlatformKeyResponse, issuePlatformKey } from '@app/platforms';
 import { InvalidArgumentError } from 'commander';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { DataSource } from 'typeorm';
 import { printJson } from '../print-json';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -14,12 +13,12 @@ interface Options {
 
 @SubCommand({ name: 'create', description: 'Add a platform key' })
 export class CreatePlatformKeyCommand extends CommandRunner {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(private readonly db: Database) {
     super();
   }
 
   async run(_: string[], options: Options): Promise<void> {
-    const key = await inTransaction(this.dataSource, (sql) => issuePlatformKey(sql, options.platform, options.name));
+    const key = await this.db.transaction((sql) => issuePlatformKey(sql, options.platform, options.name));
     if (!key) {
       process.stderr.write(`platform ${options.platform} does not exist\n`);
       process.exitCode = 1;

@@ -1,9 +1,8 @@
 import { isValidUsdAmount } from '@app/budgets';
-import { inTransaction } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { createdPlatformKeyResponse, createPlatform, platformResponse } from '@app/platforms';
 import { InvalidArgumentError } from 'commander';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { DataSource } from 'typeorm';
 import { printJson } from '../print-json';
 
 interface Options {
@@ -14,13 +13,13 @@ interface Options {
 /** Prints one JSON object: the platform and its first key, whose raw value is shown only here. */
 @SubCommand({ name: 'create', description: 'Create a platform and its first platform key' })
 export class CreatePlatformCommand extends CommandRunner {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(private readonly db: Database) {
     super();
   }
 
   async run(_: string[], options: Options): Promise<void> {
     const settings = options.defaultBudgetUsd === undefined ? {} : { default_budget_usd: options.defaultBudgetUsd };
-    const { platform, key } = await inTransaction(this.dataSource, (sql) => createPlatform(sql, options.name, settings));
+    const { platform, key } = await this.db.transaction((sql) => createPlatform(sql, options.name, settings));
     printJson({ platform: platformResponse(platform), api_key: createdPlatformKeyResponse(key) });
   }
 

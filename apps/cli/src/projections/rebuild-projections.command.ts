@@ -1,7 +1,6 @@
-import { poolOf } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { projectionNamed, rebuildProjection, RebuildResult, STREAM_PROJECTIONS } from '@app/projections';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { DataSource } from 'typeorm';
 import { printJson } from '../print-json';
 import { ProgressReporter } from '../progress-reporter';
 
@@ -12,7 +11,7 @@ interface Options {
 /** Rebuilds read tables from the events while the API keeps serving; prints a verified summary. */
 @SubCommand({ name: 'rebuild', description: 'Rebuild read models from the event store, live, and verify them' })
 export class RebuildProjectionsCommand extends CommandRunner {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(private readonly db: Database) {
     super();
   }
 
@@ -22,7 +21,7 @@ export class RebuildProjectionsCommand extends CommandRunner {
     for (const projection of projections) {
       const progress = new ProgressReporter(`rebuild ${projection.name}`);
       try {
-        results.push(await rebuildProjection(poolOf(this.dataSource), projection, (p) => progress.update(p.phase, p.eventsApplied, p.eventsTotal)));
+        results.push(await rebuildProjection(this.db, projection, (p) => progress.update(p.phase, p.eventsApplied, p.eventsTotal)));
       } finally {
         progress.stop();
       }

@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
 import { createKafka } from '@app/kafka';
 import { scrapedGauge } from '@app/observability';
-import { APP_CONFIG } from '@app/persistence';
+import { APP_CONFIG } from '@app/config';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Admin } from 'kafkajs';
 

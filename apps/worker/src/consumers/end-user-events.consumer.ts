@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
 import { createKafka, KafkaPublisher } from '@app/kafka';
 import { workerMessages } from '@app/observability';
-import { APP_CONFIG } from '@app/persistence';
+import { APP_CONFIG } from '@app/config';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { sendToDeadLetter } from '../dead-letter/dead-letter';

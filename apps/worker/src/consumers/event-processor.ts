@@ -1,7 +1,6 @@
 import { EndUserIntegrationEvent, validateIntegrationEvent } from '@app/contracts';
-import { inTransaction } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { recordProcessed } from '../inbox/inbox';
 import { CleanUpWhenEndUserDeleted } from '../reactions/clean-up-when-end-user-deleted';
 import { ProvisionBudgetWhenEndUserCreated } from '../reactions/provision-budget-when-end-user-created';
@@ -15,7 +14,7 @@ export class EventProcessor {
   private readonly reactions: Reaction[];
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
     provisionBudget: ProvisionBudgetWhenEndUserCreated,
     cleanUp: CleanUpWhenEndUserDeleted,
   ) {
@@ -38,7 +37,7 @@ export class EventProcessor {
   async process(event: EndUserIntegrationEvent): Promise<ProcessOutcome> {
     const reactions = this.reactions.filter((reaction) => reaction.handles === event.event_type);
     if (reactions.length === 0) return 'no_reaction';
-    return inTransaction(this.dataSource, async (sql) => {
+    return this.db.transaction(async (sql) => {
       let outcome: ProcessOutcome = 'duplicate';
       for (const reaction of reactions) {
         if (!(await recordProcessed(sql, reaction.name, event.event_id))) continue;

@@ -1,7 +1,6 @@
 import { ApiError } from '@app/http';
-import { sqlOfDataSource } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { BudgetResponse } from '../../end-users/shared/end-user.response';
 import { findBudgetOfEndUser } from '../shared/budget-rows';
 import { budgetResponse } from '../shared/budget.response';
@@ -9,10 +8,10 @@ import { GetBudgetQuery } from './get-budget.query';
 
 @QueryHandler(GetBudgetQuery)
 export class GetBudgetHandler implements IQueryHandler<GetBudgetQuery, BudgetResponse> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async execute(query: GetBudgetQuery): Promise<BudgetResponse> {
-    const { user, budget } = await findBudgetOfEndUser(sqlOfDataSource(this.dataSource), query.platformId, query.endUserId);
+    const { user, budget } = await findBudgetOfEndUser(this.db, query.platformId, query.endUserId);
     if (!user) throw ApiError.notFound('End user');
     if (!budget) throw ApiError.notFound('Budget');
     return budgetResponse(budget);

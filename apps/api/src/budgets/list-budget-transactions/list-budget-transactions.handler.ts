@@ -1,6 +1,5 @@
-import { sqlOfDataSource } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { requireEndUser } from '../../end-users/shared/require-end-user';
 import { Page } from '../../pagination/page-query.dto';
 import { listLedger } from '../shared/budget-rows';
@@ -9,10 +8,10 @@ import { ListBudgetTransactionsQuery } from './list-budget-transactions.query';
 
 @QueryHandler(ListBudgetTransactionsQuery)
 export class ListBudgetTransactionsHandler implements IQueryHandler<ListBudgetTransactionsQuery, Page<LedgerEntryResponse>> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async execute(query: ListBudgetTransactionsQuery): Promise<Page<LedgerEntryResponse>> {
-    const sql = sqlOfDataSource(this.dataSource);
+    const sql = this.db;
     await requireEndUser(sql, query.platformId, query.endUserId);
     const { rows, total } = await listLedger(sql, query.endUserId, query.page, query.limit);
     return { data: rows.map(ledgerEntryResponse), total, page: query.page, limit: query.limit };

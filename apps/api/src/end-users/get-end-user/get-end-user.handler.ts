@@ -1,10 +1,9 @@
 import { endUserStreamId } from '@app/end-users';
 import { readStream } from '@app/event-store';
 import { ApiError } from '@app/http';
-import { sqlOfDataSource } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { findEndUser } from '@app/read-models';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { EndUserResponse, endUserResponseFromRow, endUserResponseFromState } from '../shared/end-user.response';
 import { Versioned } from '../shared/stream-version';
 import { endUserAsOf } from './end-user-as-of';
@@ -12,10 +11,10 @@ import { GetEndUserQuery } from './get-end-user.query';
 
 @QueryHandler(GetEndUserQuery)
 export class GetEndUserHandler implements IQueryHandler<GetEndUserQuery, Versioned<EndUserResponse>> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async execute(query: GetEndUserQuery): Promise<Versioned<EndUserResponse>> {
-    const sql = sqlOfDataSource(this.dataSource);
+    const sql = this.db;
     if (query.asOf !== null) {
       // Audit path: a user's stream is short (its create, patches and repeat creates), so it is read whole.
       const user = endUserAsOf(await readStream(sql, endUserStreamId(query.endUserId)), query.platformId, query.asOf);

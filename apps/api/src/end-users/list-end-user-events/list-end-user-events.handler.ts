@@ -1,7 +1,6 @@
 import { ApiError } from '@app/http';
-import { sqlOfDataSource } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { Page } from '../../pagination/page-query.dto';
 import { EndUserEventResponse, endUserEventResponse } from './end-user-event.response';
 import { pageOfEndUserEvents, platformOfLiveEndUser } from './end-user-event-rows';
@@ -14,10 +13,10 @@ import { ListEndUserEventsQuery } from './list-end-user-events.query';
  */
 @QueryHandler(ListEndUserEventsQuery)
 export class ListEndUserEventsHandler implements IQueryHandler<ListEndUserEventsQuery, Page<EndUserEventResponse>> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async execute(query: ListEndUserEventsQuery): Promise<Page<EndUserEventResponse>> {
-    const sql = sqlOfDataSource(this.dataSource);
+    const sql = this.db;
     const platformId = await platformOfLiveEndUser(sql, query.endUserId);
     if (platformId !== query.platformId) throw ApiError.notFound('End user');
     const { events, total } = await pageOfEndUserEvents(sql, query.endUserId, query.page, query.limit);

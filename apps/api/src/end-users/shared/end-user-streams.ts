@@ -13,13 +13,12 @@ import {
 import { EventMetadata, readStream, runAppend, StoredEvent, storedEventsOf, withAppendedEvents } from '@app/event-store';
 import { eventsAppended } from '@app/observability';
 import { outboxSignal } from '@app/outbox';
-import { afterCommit, inTransaction, Sql, sqlOfDataSource, Statement } from '@app/persistence';
+import { Database, Sql, Statement, afterCommit } from '@app/persistence';
 import { toOutboxMessage } from '@app/publishing';
 import { withEndUserProjection } from '@app/read-models';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG } from '@app/persistence';
+import { APP_CONFIG } from '@app/config';
 
 export interface LoadedEndUser {
   state: EndUserState;
@@ -41,7 +40,7 @@ export class EndUserStreams {
   private readonly topic: string;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.topic = config.KAFKA_TOPIC;
@@ -53,8 +52,7 @@ export class EndUserStreams {
   /** A write transaction; once it commits, its events are counted and the outbox relay of this process is woken. */
   write<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     let transaction: Sql | undefined;
-    return inTransaction(
-      this.dataSource,
+    return this.db.transaction(
       (sql) => {
         transaction = sql;
         return work(sql);
@@ -68,10 +66,9 @@ export class EndUserStreams {
 
   /** The version a stream is at now (0 when it does not exist). */
   async currentVersion(endUserId: string): Promise<number> {
-    const [row] = await sqlOfDataSource(this.dataSource).query<{ version: number | null }>(
-      'SELECT max(stream_version) AS version FROM events WHERE stream_id = $1',
-      [endUserStreamId(endUserId)],
-    );
+    const [row] = await this.db.query<{ version: number | null }>('SELECT max(stream_version) AS version FROM events WHERE stream_id = $1', [
+      endUserStreamId(endUserId),
+    ]);
     return row.version ?? 0;
   }
 
@@ -119,7 +116,7 @@ export class EndUserStreams {
       );
       return 'claim';
     });
-    const rows = await runAppend<Record<string, unknown>>(sqlOfDataSource(this.dataSource), statement, 'SELECT * FROM appended', endUserStreamId(endUserId), 0);
+    const rows = await runAppend<Record<string, unknown>>(this.db, statement, 'SELECT * FROM appended', endUserStreamId(endUserId), 0);
     if (rows.length === 0) return null;
     afterCommit(() => {
       for (const event of events) eventsAppended.inc({ type: event.type });

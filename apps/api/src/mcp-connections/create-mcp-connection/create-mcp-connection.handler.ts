@@ -1,8 +1,7 @@
 import { CredentialsCipher } from '@app/keys';
-import { inTransaction } from '@app/persistence';
+import { Database } from '@app/persistence';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { requireEndUser } from '../../end-users/shared/require-end-user';
 import { upsertMcpConnection } from '../shared/mcp-connection-rows';
 import { McpConnectionResponse, mcpConnectionResponse } from '../shared/mcp-connection.response';
@@ -11,13 +10,13 @@ import { CreateMcpConnectionCommand } from './create-mcp-connection.command';
 @CommandHandler(CreateMcpConnectionCommand)
 export class CreateMcpConnectionHandler implements ICommandHandler<CreateMcpConnectionCommand, { created: boolean; body: McpConnectionResponse }> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly cipher: CredentialsCipher,
   ) {}
 
   execute(command: CreateMcpConnectionCommand): Promise<{ created: boolean; body: McpConnectionResponse }> {
     const credentials = command.credentials === null ? null : this.cipher.encrypt(JSON.stringify(command.credentials), `${command.endUserId}:${command.app}`);
-    return inTransaction(this.dataSource, async (sql) => {
+    return this.db.transaction(async (sql) => {
       await requireEndUser(sql, command.platformId, command.endUserId, true);
       const { row, created } = await upsertMcpConnection(sql, {
         id: randomUUID(),

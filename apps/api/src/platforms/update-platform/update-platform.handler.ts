@@ -1,7 +1,6 @@
 import { ApiError } from '@app/http';
-import { afterCommit, sqlOfDataSource } from '@app/persistence';
+import { Database, afterCommit } from '@app/persistence';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
 import { findPlatform, PlatformResponse, platformResponse, updatePlatform } from '@app/platforms';
 import { PlatformKeyCache } from '../../auth/platform-key-cache';
 import { UpdatePlatformCommand } from './update-platform.command';
@@ -10,12 +9,12 @@ import { UpdatePlatformCommand } from './update-platform.command';
 @CommandHandler(UpdatePlatformCommand)
 export class UpdatePlatformHandler implements ICommandHandler<UpdatePlatformCommand, PlatformResponse> {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly platformKeys: PlatformKeyCache,
   ) {}
 
   async execute(command: UpdatePlatformCommand): Promise<PlatformResponse> {
-    const sql = sqlOfDataSource(this.dataSource);
+    const sql = this.db;
     const nothingToChange = command.patch.name === undefined && Object.keys(command.patch.settings ?? {}).length === 0;
     const row = nothingToChange ? await findPlatform(sql, command.platformId) : await updatePlatform(sql, command.platformId, command.patch);
     if (!row) throw ApiError.notFound('Platform');
