@@ -1,5 +1,6 @@
-# One image for the api, the worker, the operator CLI and the migrations (see docker-compose.yml).
-FROM node:20-bookworm-slim AS build
+# One image for the api, the worker, the operator CLI and the migrations (see docker-compose.yml),
+# on the current LTS line of Node.js (.nvmrc).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,7 +9,7 @@ COPY apps apps
 COPY libs libs
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

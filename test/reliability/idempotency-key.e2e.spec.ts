@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { requestFingerprint } from '../../apps/api/src/idempotency/request-fingerprint';
 import { bearer, startApi } from '../support/api';
 import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';
 import { useE2eFixture } from '../support/fixtures';
@@ -50,13 +51,12 @@ describe('Idempotency-Key on mutating requests', () => {
   it('answers 409 to a second request while the first is in flight', async () => {
     const idempotencyKey = key();
     // A claim left by a request still running (its lease has not run out).
-    const fingerprintOf = (await import('../../apps/api/src/idempotency/request-fingerprint')).requestFingerprint;
     const path = base();
     const payload = { external_id: `flight-${Date.now()}` };
     await e2e.db.query('INSERT INTO idempotency_keys (platform_id, key, fingerprint) VALUES ($1, $2, $3)', [
       platform.id,
       idempotencyKey,
-      fingerprintOf('POST', path, payload),
+      requestFingerprint('POST', path, payload),
     ]);
     const second = await request(e2e.api.server).post(path).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(payload);
     expect(second.status).toBe(409);
@@ -65,12 +65,11 @@ describe('Idempotency-Key on mutating requests', () => {
 
   it('takes over a claim whose request died (lease over) and runs it once', async () => {
     const idempotencyKey = key();
-    const fingerprintOf = (await import('../../apps/api/src/idempotency/request-fingerprint')).requestFingerprint;
     const payload = { external_id: `orphan-${Date.now()}` };
     await e2e.db.query("INSERT INTO idempotency_keys (platform_id, key, fingerprint, locked_at) VALUES ($1, $2, $3, now() - interval '5 minutes')", [
       platform.id,
       idempotencyKey,
-      fingerprintOf('POST', base(), payload),
+      requestFingerprint('POST', base(), payload),
     ]);
     const retried = await request(e2e.api.server).post(base()).set(bearer(platform.key)).set('Idempotency-Key', idempotencyKey).send(payload);
     expect(retried.status).toBe(201);

@@ -1,3 +1,4 @@
+import { DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } from '@app/keys';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
@@ -105,18 +106,48 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
+/** Variables whose value never appears in an error message (nor, therefore, in a log). */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_CREDENTIALS_KEY']);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const config = plainToInstance(AppConfig, defined, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false });
   if (errors.length > 0) {
-    const problems = errors.map(
-      (error) => `${error.property}=${JSON.stringify(defined[error.property])}: ${Object.values(error.constraints ?? {}).join('; ')}`,
-    );
+    const problems = errors.map((error) => `${describe(error.property, defined[error.property])}: ${Object.values(error.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  if (config.NODE_ENV === 'production' && !config.MCP_CREDENTIALS_KEY) {
-    throw new ConfigError('Invalid configuration:\n  MCP_CREDENTIALS_KEY is required when NODE_ENV=production');
+  if (config.NODE_ENV === 'production') {
+    const problem = productionCredentialsKeyProblem(config.MCP_CREDENTIALS_KEY);
+    if (problem) throw new ConfigError(`Invalid configuration:\n  MCP_CREDENTIALS_KEY ${problem}`);
   }
   return config;
+}
+
+/**
+ * Production needs a key of its own: a missing key would fall back to the development key, whose
+ * derivation is in this repository, and an all-zero key is a placeholder (the old compose default).
+ */
+function productionCredentialsKeyProblem(encoded: string | undefined): string | undefined {
+  if (!encoded) return 'is required when NODE_ENV=production (32 random bytes as hex: openssl rand -hex 32)';
+  const key = parseCredentialsKey(encoded);
+  if (key.every((byte) => byte === 0)) return 'is all zeros, a placeholder: production needs a random key (openssl rand -hex 32)';
+  if (key.equals(DEVELOPMENT_CREDENTIALS_KEY)) return 'is the development key, which is public: production needs a random key (openssl rand -hex 32)';
+  return undefined;
+}
+
+/** How an error names a variable: a secret's value is never shown, nor the password in DATABASE_URL. */
+function describe(name: string, value: string | undefined): string {
+  if (value === undefined) return name;
+  if (SECRET_VARIABLES.has(name)) return `${name} (value not shown)`;
+  if (name === 'DATABASE_URL') return `${name}=${JSON.stringify(withoutPassword(value))}`;
+  return `${name}=${JSON.stringify(value)}`;
+}
+
+/** Shows a connection string without its password; anything else (where a password could not be told apart) not at all. */
+function withoutPassword(url: string): string {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed?.host) return '(value not shown: not a URL with a host)';
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
