@@ -7,7 +7,8 @@ import { eventually } from './worker';
 /**
  * Test-side Kafka vocabulary: a downstream consumer of our own ("tap"), a raw producer for
  * redeliveries and poison messages, committed-offset probes, and the broker scripts. Always the
- * real broker; never a mock.
+ * real broker; never a mock. It uses kafkajs directly, not libs/kafka, on purpose: what the tests
+ * read off the wire must not depend on the code under test (ESLint allows kafkajs here).
  */
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,2 +1,4 @@
+export * from './kafka-admin';
 export * from './kafka-connection';
+export * from './message-consumer';
 export * from './message-publisher';

@@ -1,4 +1,5 @@
-import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { Partitioners, Producer } from 'kafkajs';
+import { KafkaClient } from './kafka-connection';
 
 export interface OutgoingMessage {
   key: string;
@@ -20,8 +21,8 @@ export class KafkaPublisher implements MessagePublisher {
   private readonly producer: Producer;
   private connected: Promise<void> | null = null;
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({
+  constructor(client: KafkaClient) {
+    this.producer = client.kafkajs.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

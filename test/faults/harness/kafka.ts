@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, IHeaders, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { sleep } from './env';
 
-/** The suite's own Kafka clients, always given their brokers explicitly (never the shared broker). */
+/**
+ * The suite's own Kafka clients, always given their brokers explicitly (never the shared broker).
+ * kafkajs directly, not libs/kafka: the checks must not depend on the code under test.
+ */
 export function kafkaClient(brokers: string, clientId: string): Kafka {
   return new Kafka({
     clientId,

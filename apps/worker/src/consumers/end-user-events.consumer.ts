@@ -1,9 +1,8 @@
 import { AppConfig } from '@app/config';
-import { createKafka, KafkaPublisher } from '@app/kafka';
+import { ConsumedMessage, createKafka, DeliveryControl, KafkaConsumer, KafkaPublisher } from '@app/kafka';
 import { workerMessages } from '@app/observability';
 import { APP_CONFIG } from '@app/config';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { sendToDeadLetter } from '../dead-letter/dead-letter';
 import { PermanentMessageError } from '../reactions/reaction';
 import { EventProcessor } from './event-processor';
@@ -25,7 +24,7 @@ export interface ConsumerStats {
 @Injectable()
 export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('EndUserEventsConsumer');
-  private consumer: Consumer | null = null;
+  private consumer: KafkaConsumer | null = null;
   private readonly publisher: KafkaPublisher;
   private stopping = false;
   readonly stats: ConsumerStats = { applied: 0, duplicates: 0, retried: 0, deadLettered: 0 };
@@ -38,30 +37,26 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const kafka = createKafka(this.config.KAFKA_BROKERS, `${this.config.KAFKA_CLIENT_ID}-worker`);
-    const consumer = kafka.consumer({
+    const consumer = new KafkaConsumer(createKafka(this.config.KAFKA_BROKERS, `${this.config.KAFKA_CLIENT_ID}-worker`), {
       groupId: this.config.KAFKA_CONSUMER_GROUP,
+      topic: this.config.KAFKA_TOPIC,
+      fromBeginning: true,
       // A member that died (kill -9, broker restart) holds its partitions until the session
       // times out; 10 s bounds that stall while leaving room for a slow transaction.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      maxWaitTimeInMs: 50,
-      allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.logger.error(`consumer crashed (${payload.error.message}); restart=${payload.restart}`);
-      if (!payload.restart && !this.stopping) process.exitCode = 1;
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1_000,
+      maxWaitTimeMs: 50,
+      autoCommitIntervalMs: 200,
+      // One transaction at a time per partition, all partitions at once: order holds per user.
+      partitionsConsumedConcurrently: 6,
+      onCrash: (error, restarting) => {
+        this.logger.error(`consumer crashed (${error.message}); restart=${restarting}`);
+        if (!restarting && !this.stopping) process.exitCode = 1;
+      },
     });
     this.consumer = consumer;
     await this.connectWithRetry(consumer);
-    await consumer.run({
-      eachBatchAutoResolve: false,
-      autoCommitInterval: 200,
-      // One transaction at a time per partition, all partitions at once: order holds per user.
-      partitionsConsumedConcurrently: 6,
-      eachBatch: (payload) => this.handleBatch(payload),
-    });
+    await consumer.run((message, control) => this.handleMessage(message, control));
     this.logger.log(`consuming ${this.config.KAFKA_TOPIC} as group ${this.config.KAFKA_CONSUMER_GROUP}`);
   }
 
@@ -72,11 +67,10 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
     await this.publisher.close().catch(() => undefined);
   }
 
-  private async connectWithRetry(consumer: Consumer): Promise<void> {
+  private async connectWithRetry(consumer: KafkaConsumer): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await consumer.connect();
-        await consumer.subscribe({ topic: this.config.KAFKA_TOPIC, fromBeginning: true });
         return;
       } catch (error) {
         if (this.stopping) throw error;
@@ -86,32 +80,16 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
     }
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      const done = await this.handleMessage(batch.topic, batch.partition, message, heartbeat, () => isRunning() && !isStale());
-      if (!done) return;
-      resolveOffset(message.offset);
-      await heartbeat();
-    }
-    await commitOffsetsIfNecessary();
-  }
-
   /** True once the message is processed or dead-lettered; false if the consumer must stop first. */
-  private async handleMessage(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    heartbeat: () => Promise<void>,
-    canGoOn: () => boolean,
-  ): Promise<boolean> {
+  private async handleMessage(message: ConsumedMessage, control: DeliveryControl): Promise<boolean> {
+    const { topic, partition } = message;
     let failures = 0;
     let infrastructureWaits = 0;
     for (;;) {
       try {
         const event = this.processor.decode(message.value);
         const outcome = await this.processor.process(event);
-        this.logger.debug(`${outcome} ${event.event_type} ${event.event_id} request_id=${message.headers?.request_id?.toString() ?? 'none'}`);
+        this.logger.debug(`${outcome} ${event.event_type} ${event.event_id} request_id=${message.headers.request_id ?? 'none'}`);
         if (outcome === 'applied') this.stats.applied++;
         if (outcome === 'duplicate') this.stats.duplicates++;
         workerMessages.inc({ outcome });
@@ -125,11 +103,11 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
         } else {
           failures++;
           if (failure instanceof PermanentMessageError || failures >= this.config.WORKER_MAX_ATTEMPTS) {
-            await sendToDeadLetter(this.publisher, this.config.deadLetterTopic, { topic, partition, message }, failure, failures);
+            await sendToDeadLetter(this.publisher, this.config.deadLetterTopic, message, failure, failures);
             this.stats.deadLettered++;
             workerMessages.inc({ outcome: 'dead_lettered' });
             this.logger.warn(
-              `dead-lettered ${topic}/${partition}@${message.offset} (request_id ${message.headers?.request_id?.toString() ?? 'none'}) after ${failures} attempt(s): ${failure.message}`,
+              `dead-lettered ${topic}/${partition}@${message.offset} (request_id ${message.headers.request_id ?? 'none'}) after ${failures} attempt(s): ${failure.message}`,
             );
             return true;
           }
@@ -137,8 +115,8 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
           workerMessages.inc({ outcome: 'retried' });
           await sleep(backoffMs(failures, 2_000));
         }
-        if (!canGoOn()) return false;
-        await heartbeat();
+        if (!control.canContinue()) return false;
+        await control.heartbeat();
       }
     }
   }

@@ -1,6 +1,6 @@
 import { openingEntryFor, toUsdString } from '@app/budgets';
 import { EndUserCreatedV1, EndUserIntegrationEvent } from '@app/contracts';
-import { Sql } from '@app/persistence';
+import { Sql, Statement } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { PermanentMessageError, Reaction } from './reaction';
@@ -23,38 +23,30 @@ export class ProvisionBudgetWhenEndUserCreated implements Reaction {
     }
     const maxUsd = toUsdString(data.budget.max_usd);
     const opening = openingEntryFor({ budgetId: data.budget.id, maxUsd, period: data.budget.period, periodStart: data.budget.period_start });
-    const [{ platforms }] = await sql.query<{ platforms: number }>(
-      `WITH platform AS (SELECT id FROM platforms WHERE id = $2),
-       budget AS (
-         INSERT INTO budgets (id, platform_id, end_user_id, max_usd, used_usd, period, period_start, created_at, updated_at)
-         SELECT $1, platform.id, $3, $4, 0, $5, $6, $7, $7 FROM platform
+    // Each value is bound once, under a name; a name used twice is the same placeholder.
+    const s = new Statement();
+    const platform = s.param(platformId);
+    const endUser = s.param(endUserId);
+    const createdAt = s.param(data.created_at);
+    s.with('platform', `SELECT id FROM platforms WHERE id = ${platform}`)
+      .with(
+        'budget',
+        `INSERT INTO budgets (id, platform_id, end_user_id, max_usd, used_usd, period, period_start, created_at, updated_at)
+         SELECT ${s.param(data.budget.id)}, platform.id, ${endUser}, ${s.param(maxUsd)}, 0, ${s.param(data.budget.period)}, ${s.param(data.budget.period_start)},
+                ${createdAt}, ${createdAt}
+         FROM platform
          ON CONFLICT DO NOTHING
-         RETURNING id
-       ),
-       ledger AS (
-         INSERT INTO budget_ledger (id, budget_id, end_user_id, platform_id, type, amount_usd, max_usd_after, used_usd_after, remaining_usd_after, reason, created_at, source_event_id)
-         SELECT $8, budget.id, $3, $2, $9, $10, $11, $12, $13, $14, $7, $15 FROM budget
-         ON CONFLICT DO NOTHING
-       )
-       SELECT count(*)::int AS platforms FROM platform`,
-      [
-        data.budget.id,
-        platformId,
-        endUserId,
-        maxUsd,
-        data.budget.period,
-        data.budget.period_start,
-        data.created_at,
-        randomUUID(),
-        opening.type,
-        opening.amountUsd,
-        opening.maxUsdAfter,
-        opening.usedUsdAfter,
-        opening.remainingUsdAfter,
-        opening.reason,
-        eventId,
-      ],
-    );
+         RETURNING id`,
+      )
+      .with(
+        'ledger',
+        `INSERT INTO budget_ledger (id, budget_id, end_user_id, platform_id, type, amount_usd, max_usd_after, used_usd_after, remaining_usd_after, reason, created_at, source_event_id)
+         SELECT ${s.param(randomUUID())}, budget.id, ${endUser}, ${platform}, ${s.param(opening.type)}, ${s.param(opening.amountUsd)}, ${s.param(opening.maxUsdAfter)},
+                ${s.param(opening.usedUsdAfter)}, ${s.param(opening.remainingUsdAfter)}, ${s.param(opening.reason)}, ${createdAt}, ${s.param(eventId)}
+         FROM budget
+         ON CONFLICT DO NOTHING`,
+      );
+    const [{ platforms }] = await s.run<{ platforms: number }>(sql, 'SELECT count(*)::int AS platforms FROM platform');
     if (platforms === 0) throw new PermanentMessageError(`platform ${platformId} does not exist`);
   }
 
