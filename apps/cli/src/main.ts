@@ -1,20 +1,24 @@
-import { CommandFactory } from 'nest-commander';
-import { Database } from '@app/persistence';
-import { CliModule } from './cli.module';
+import { runCli } from './cli-program';
+import { CliIo } from './command-context';
+import { COMMAND_GROUPS, COMMANDS } from './commands';
+import { errorLine } from './error-output';
 
-async function main(): Promise<void> {
-  const app = await CommandFactory.createWithoutRunning(CliModule, { logger: ['error'], errorHandler: fail, serviceErrorHandler: fail });
-  try {
-    await CommandFactory.runApplication(app);
-  } finally {
-    await app.get(Database).close();
-    await app.close();
-  }
-}
+const io: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
 
-function fail(error: Error): void {
-  process.stderr.write(`${error.message}\n`);
+// Whatever escapes a command (a library's stray rejection) still ends as one line and exit code 1.
+const crash = (error: unknown) => {
+  io.stderr(errorLine(error, io.env));
   process.exit(1);
-}
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
-main().catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
+void runCli(process.argv.slice(2), COMMANDS, COMMAND_GROUPS, io).then((code) => {
+  process.exitCode = code;
+  // Everything is closed by now; a client library's leftover timer must not keep the operator waiting.
+  setTimeout(() => process.exit(code), 5_000).unref();
+});

@@ -1,10 +1,8 @@
-import { AppConfig, loadConfig } from '@app/config';
 import { createKafka, KafkaPublisher } from '@app/kafka';
-import { Database } from '@app/persistence';
 import { republishEvents } from '@app/publishing';
-import { InvalidArgumentError } from 'commander';
-import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { printJson } from '../print-json';
+import { Option } from 'commander';
+import { CliCommand } from '../cli-command';
+import { position, uuid } from '../option-parsers';
 
 interface Options {
   fromPosition: bigint;
@@ -12,50 +10,28 @@ interface Options {
   endUser?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function position(value: string): bigint {
-  if (!/^\d{1,18}$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer position');
-  return BigInt(value);
-}
-
 /** Re-publishes public events (same event ids, `replay: true` header) so a new subscriber can backfill. */
-@SubCommand({ name: 'republish', description: 'Publish stored events to the topic again, marked as replays' })
-export class RepublishEventsCommand extends CommandRunner {
-  constructor(private readonly db: Database) {
-    super();
-  }
-
-  async run(_: string[], options: Options): Promise<void> {
-    const config: AppConfig = loadConfig();
+export const republishEventsCommand: CliCommand<Options> = {
+  path: ['events', 'republish'],
+  description: 'Publish stored events to the topic again, marked as replays',
+  options: [
+    new Option('--from-position <n>', 'First global position to publish').makeOptionMandatory().argParser(position),
+    new Option('--to-position <n>', 'Last global position to publish (default: the head)').argParser(position),
+    new Option('--end-user <id>', "Only this end user's events").argParser(uuid('an end user id')),
+  ],
+  async run({ config, database, printJson, note }, options) {
     const publisher = new KafkaPublisher(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-republish`));
     try {
       const published = await republishEvents(
-        this.db,
+        database,
         publisher,
         config.KAFKA_TOPIC,
         { fromPosition: options.fromPosition, toPosition: options.toPosition, endUserId: options.endUser },
-        (count, at) => process.stderr.write(`republished ${count} events (up to position ${at})\n`),
+        (count, at) => note(`republished ${count} events (up to position ${at})`),
       );
       printJson({ topic: config.KAFKA_TOPIC, republished: published });
     } finally {
       await publisher.close().catch(() => undefined);
     }
-  }
-
-  @Option({ flags: '--from-position <n>', description: 'First global position to publish', required: true })
-  parseFrom(value: string): bigint {
-    return position(value);
-  }
-
-  @Option({ flags: '--to-position <n>', description: 'Last global position to publish (default: the head)' })
-  parseTo(value: string): bigint {
-    return position(value);
-  }
-
-  @Option({ flags: '--end-user <id>', description: "Only this end user's events" })
-  parseEndUser(value: string): string {
-    if (!UUID.test(value)) throw new InvalidArgumentError('must be an end user id (UUID)');
-    return value.toLowerCase();
-  }
-}
+  },
+};

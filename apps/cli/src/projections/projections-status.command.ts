@@ -1,15 +1,10 @@
-import { Database } from '@app/persistence';
 import { projectionStatuses } from '@app/projections';
-import { CommandRunner, SubCommand } from 'nest-commander';
-import { printJson } from '../print-json';
+import { CliCommand } from '../cli-command';
 
-@SubCommand({ name: 'status', description: "Each projection's position, lag behind the head of the event store and last rebuild" })
-export class ProjectionsStatusCommand extends CommandRunner {
-  constructor(private readonly db: Database) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    printJson({ projections: await projectionStatuses(this.db) });
-  }
-}
+export const projectionsStatusCommand: CliCommand = {
+  path: ['projections', 'status'],
+  description: "Each projection's position, lag behind the head of the event store and last rebuild",
+  async run({ database, printJson }) {
+    printJson({ projections: await projectionStatuses(database) });
+  },
+};

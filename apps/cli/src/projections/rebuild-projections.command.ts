@@ -1,7 +1,7 @@
-import { Database } from '@app/persistence';
-import { projectionNamed, rebuildProjection, RebuildResult, STREAM_PROJECTIONS } from '@app/projections';
-import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import { printJson } from '../print-json';
+import { rebuildProjection, RebuildResult } from '@app/projections';
+import { projectionNamed, STREAM_PROJECTIONS } from '@app/read-models';
+import { Option } from 'commander';
+import { CliCommand } from '../cli-command';
 import { ProgressReporter } from '../progress-reporter';
 
 interface Options {
@@ -9,34 +9,27 @@ interface Options {
 }
 
 /** Rebuilds read tables from the events while the API keeps serving; prints a verified summary. */
-@SubCommand({ name: 'rebuild', description: 'Rebuild read models from the event store, live, and verify them' })
-export class RebuildProjectionsCommand extends CommandRunner {
-  constructor(private readonly db: Database) {
-    super();
-  }
-
-  async run(_: string[], options: Options): Promise<void> {
+export const rebuildProjectionsCommand: CliCommand<Options> = {
+  path: ['projections', 'rebuild'],
+  description: 'Rebuild read models from the event store, live, and verify them',
+  options: [new Option('--projection <name>', 'Only this projection (default: all)').choices(STREAM_PROJECTIONS.map((p) => p.name))],
+  async run({ database, printJson, note }, options) {
     const projections = options.projection ? [projectionNamed(options.projection)] : STREAM_PROJECTIONS;
     const results: RebuildResult[] = [];
     for (const projection of projections) {
       const progress = new ProgressReporter(`rebuild ${projection.name}`);
       try {
-        results.push(await rebuildProjection(this.db, projection, (p) => progress.update(p.phase, p.eventsApplied, p.eventsTotal)));
+        results.push(await rebuildProjection(database, projection, (p) => progress.update(p.phase, p.eventsApplied, p.eventsTotal)));
       } finally {
         progress.stop();
       }
       const result = results[results.length - 1];
-      process.stderr.write(
+      note(
         `rebuilt ${result.projection}: ${result.eventsApplied} events, ${result.rowsWritten} rows, ${result.eventsPerSecond} events/s (bulk ${result.bulkSeconds.toFixed(1)} s), ` +
           `reads blocked ${result.switchBlockedMs.toFixed(1)} ms at the switch; verified: rows ${result.verification.rows} = ${result.verification.expectedRows}, ` +
-          `checksum ${result.verification.matches ? 'matches' : 'DIFFERS'}\n`,
+          `checksum ${result.verification.matches ? 'matches' : 'DIFFERS'}`,
       );
     }
     printJson({ rebuilt: results });
-  }
-
-  @Option({ flags: '--projection <name>', description: `One of: ${STREAM_PROJECTIONS.map((p) => p.name).join(', ')} (default: all)` })
-  parseProjection(value: string): string {
-    return projectionNamed(value).name;
-  }
-}
+  },
+};
