@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EndUserEventsConsumer } from '../../apps/worker/src/consumers/end-user-events.consumer';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { checkResponsesOf } from './api';
 
 export { eventually } from './eventually';
 
@@ -25,6 +26,7 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** A built app (`npm run build`) as its own OS process, so a test can kill -9 it. */
 export function spawnApp(app: 'api' | 'worker', env: Record<string, string> = {}): ChildProcess {
+  if (app === 'api' && env.PORT) checkResponsesOf(`http://127.0.0.1:${env.PORT}`);
   const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${app}/src/main.js`)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

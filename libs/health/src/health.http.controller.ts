@@ -29,7 +29,7 @@ export class HealthHttpController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ operationId: 'healthLive', summary: 'Liveness', description: 'The process answers. Needs no key.' })
+  @ApiOperation({ operationId: 'healthLive', summary: 'Liveness', description: 'The process answers. Needs no key.', security: [] })
   @ApiOkResponse({
     description: 'Alive.',
     schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } },
@@ -43,6 +43,7 @@ export class HealthHttpController {
     operationId: 'healthReady',
     summary: 'Readiness',
     description: 'PostgreSQL and the Kafka broker answer (each checked with a timeout). Needs no key.',
+    security: [],
   })
   @ApiOkResponse({
     description: 'Ready.',

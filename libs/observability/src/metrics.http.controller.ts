@@ -7,7 +7,7 @@ import { metricsRegistry } from './metrics';
 export class MetricsHttpController {
   @Get()
   @Header('Content-Type', metricsRegistry.contentType)
-  @ApiOperation({ operationId: 'metrics', summary: 'Prometheus metrics', description: 'The Prometheus text exposition format. Needs no key.' })
+  @ApiOperation({ operationId: 'metrics', summary: 'Prometheus metrics', description: 'The Prometheus text exposition format. Needs no key.', security: [] })
   @ApiProduces(metricsRegistry.contentType)
   @ApiOkResponse({ description: 'The current metrics.', schema: { type: 'string', example: '# HELP http_request_duration_seconds ...' } })
   metrics(): Promise<string> {

@@ -1,6 +1,6 @@
 import { ErrorCode, ErrorEnvelopeResponse, STATUS_OF } from '@app/http';
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiParam, ApiResponse, ApiTags, type HeadersObject } from '@nestjs/swagger';
 
 /** The two bearer schemes of the document (see openapi.ts), applied per route. */
 export const PLATFORM_KEY_SCHEME = 'platformKey';
@@ -131,6 +131,20 @@ export function ApiIdempotencyKey(): MethodDecorator {
     }),
     ApiErrorResponses({ 409: 'conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning).', 422: true }),
   );
+}
+
+/**
+ * The `ETag` of a response that holds an end user: its stream version, quoted. `required: false`
+ * where a response may come without one (a historical read has no current version).
+ */
+export function etagHeader(required = true): HeadersObject {
+  return {
+    ETag: {
+      description: 'The end user\'s version (its event stream\'s), e.g. `"3"`: send it back in `If-Match` to make a write conditional.',
+      required,
+      schema: { type: 'string', pattern: '^"[1-9][0-9]*"$', example: '"3"' },
+    },
+  };
 }
 
 /** Optimistic concurrency on an end user: its `ETag` is the stream version; `If-Match` makes a write conditional. */

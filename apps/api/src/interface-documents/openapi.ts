@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { applyDocumentConventions } from './openapi-conventions';
 import { END_USER_KEY_SCHEME, PLATFORM_KEY_SCHEME } from './openapi.decorators';
 import { projectVersion } from './project-root';
 
@@ -14,12 +15,23 @@ const DESCRIPTION = `Manage the end users of your platform: each has a platform-
 
 **Requests.** Bodies are JSON (\`Content-Type: application/json\`) of at most 64 KiB; unknown body fields and unknown query parameters are a 400. Send \`X-Request-Id\` to correlate a request (1-128 of \`A-Z a-z 0-9 . _ : -\`); every response carries one in the \`X-Request-Id\` header.
 
+**Concurrency and retries.** End-user responses carry an \`ETag\` (the user's version) that \`If-Match\` makes a write conditional on. Mutating platform routes take an \`Idempotency-Key\`; a replayed answer carries \`Idempotent-Replayed: true\`.
+
+**Unlisted routes.** A path or method not listed here answers 404 in the envelope (the document's \`x-unlisted-requests\`).
+
 **Lists** take \`page\` (from 1, default 1) and \`limit\` (1-100, default 20) and return \`{"data", "total", "page", "limit"}\`.
 
 The public Kafka events are described in docs/asyncapi.yaml.`;
 
+/**
+ * OpenAPI 3.0.3, the patch release that fixed what `nullable` means (it widens its own `type`
+ * and nothing else), rather than 3.1: @nestjs/swagger writes 3.0 schemas, and 3.0 is what every
+ * generator, gateway and validator a client may use reads. openapi-conventions.ts keeps the
+ * document within 3.0.3's rules where the decorators alone would not.
+ */
 function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
   return new DocumentBuilder()
+    .setOpenAPIVersion('3.0.3')
     .setTitle('End Users API')
     .setVersion(projectVersion())
     .setDescription(DESCRIPTION)
@@ -52,6 +64,7 @@ function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, openApiConfig());
   closeRequestBodies(document);
+  applyDocumentConventions(document);
   return canonicalOpenApi(document);
 }
 
