@@ -1,4 +1,5 @@
-import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, projectionStatuses, StreamFolder, StreamProjection } from '@app/projections';
+import { projectionStatuses, StreamFolder } from '@app/projections';
+import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, StreamProjection } from '@app/read-models';
 import { Database } from '@app/persistence';
 import type { Pool } from 'pg';
 import { insertRows, tableChecksum } from '../../libs/projections/src/projection-tables';

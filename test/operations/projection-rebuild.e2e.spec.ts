@@ -1,5 +1,6 @@
 import { Database } from '@app/persistence';
-import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, projectionStatuses, rebuildProjection, RebuildAlreadyRunning } from '@app/projections';
+import { projectionStatuses, rebuildProjection, RebuildAlreadyRunning } from '@app/projections';
+import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION } from '@app/read-models';
 import request from 'supertest';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';

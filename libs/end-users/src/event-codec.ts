@@ -23,8 +23,23 @@ export function isEndUserEventType(type: string): type is EndUserEventType {
   return (END_USER_EVENT_TYPES as readonly string[]).includes(type);
 }
 
-/** Turns a stored (type, schema version, data) into the current event shape, upcasting old versions. */
-export function decodeEndUserEvent(type: string, schemaVersion: number, data: unknown): EndUserEvent {
+/** An event as the event store keeps it: its type, the schema version its data was written at, and the data. */
+export interface EncodedEndUserEvent {
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+}
+
+/**
+ * The stored form of an event, at the current schema version. Every writer of events goes through
+ * here, and every reader through decodeEndUserEvent: nothing else reads or writes a payload.
+ */
+export function encodeEndUserEvent(event: EndUserEvent): EncodedEndUserEvent {
+  return { type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data };
+}
+
+/** Turns a stored event (a StoredEvent fits) into the current event shape, upcasting old versions. */
+export function decodeEndUserEvent({ type, schemaVersion, data }: EncodedEndUserEvent): EndUserEvent {
   if (!isEndUserEventType(type)) throw new UnknownEndUserEvent(type, schemaVersion);
   const current = CURRENT_SCHEMA_VERSION[type];
   if (schemaVersion > current || schemaVersion < 1) throw new UnknownEndUserEvent(type, schemaVersion);

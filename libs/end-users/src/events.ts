@@ -47,3 +47,9 @@ export const END_USER_STREAM_PREFIX = 'end_user-';
 export function endUserStreamId(endUserId: string): string {
   return `${END_USER_STREAM_PREFIX}${endUserId}`;
 }
+
+/** The end user a stream id of endUserStreamId names. */
+export function endUserIdOfStream(streamId: string): string {
+  if (!streamId.startsWith(END_USER_STREAM_PREFIX)) throw new Error(`${streamId} is not an end-user stream`);
+  return streamId.slice(END_USER_STREAM_PREFIX.length);
+}

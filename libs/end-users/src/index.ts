@@ -8,4 +8,3 @@ export * from './evolve';
 export * from './decide';
 export * from './decider';
 export * from './event-codec';
-export * from './read-model';

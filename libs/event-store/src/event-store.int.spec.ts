@@ -1,11 +1,19 @@
-import { Database, sqlOfClient } from '@app/persistence';
+import { Database, Sql, sqlOfClient, Statement } from '@app/persistence';
 import { loadConfig } from '@app/config';
 import { randomUUID } from 'node:crypto';
-import { appendToStream, readAll, readStream, START_OF_ALL } from './event-store';
-import { NewEvent, StreamVersionConflict } from './stored-event';
+import { readAll, readFirstEvents, readPositions, readStream, runAppend, START_OF_ALL, streamVersion, withAppendedEvents } from './event-store';
+import { NewEvent, StoredEvent, StreamVersionConflict } from './stored-event';
 
 const metadata = { requestId: 'req-1', actorKeyId: null, occurredAt: '2026-01-01T00:00:00.000Z' };
 const event = (type = 'Something'): NewEvent => ({ eventId: randomUUID(), type, schemaVersion: 1, data: { n: randomUUID() } });
+
+/** The append as the end-user repository runs it: a statement holding withAppendedEvents, run by runAppend. */
+function append(sql: Sql, streamId: string, expectedVersion: number, events: NewEvent[], meta = metadata): Promise<StoredEvent[]> {
+  const request = { streamId, expectedVersion, events, metadata: meta };
+  const statement = new Statement();
+  withAppendedEvents(statement, request);
+  return runAppend(sql, statement, request);
+}
 
 describe('event store (PostgreSQL)', () => {
   let dataSource: Database;
@@ -18,8 +26,8 @@ describe('event store (PostgreSQL)', () => {
   it('appends at consecutive versions and reads the stream back in order', async () => {
     const streamId = `test-${randomUUID()}`;
     const first = [event('A'), event('B')];
-    await dataSource.transaction((sql) => appendToStream(sql, streamId, 0, first, metadata));
-    await dataSource.transaction((sql) => appendToStream(sql, streamId, 2, [event('C')], metadata));
+    await dataSource.transaction((sql) => append(sql, streamId, 0, first));
+    await dataSource.transaction((sql) => append(sql, streamId, 2, [event('C')]));
     const stored = await readStream(dataSource, streamId);
     expect(stored.map((e) => [e.type, e.streamVersion])).toEqual([
       ['A', 1],
@@ -33,10 +41,8 @@ describe('event store (PostgreSQL)', () => {
 
   it('lets exactly one of many concurrent appends at the same expected version win', async () => {
     const streamId = `test-${randomUUID()}`;
-    await dataSource.transaction((sql) => appendToStream(sql, streamId, 0, [event()], metadata));
-    const results = await Promise.allSettled(
-      Array.from({ length: 10 }, () => dataSource.transaction((sql) => appendToStream(sql, streamId, 1, [event()], metadata))),
-    );
+    await dataSource.transaction((sql) => append(sql, streamId, 0, [event()]));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => dataSource.transaction((sql) => append(sql, streamId, 1, [event()]))));
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
@@ -47,13 +53,41 @@ describe('event store (PostgreSQL)', () => {
 
   it('refuses to create a stream that exists (expected version 0)', async () => {
     const streamId = `test-${randomUUID()}`;
-    await dataSource.transaction((sql) => appendToStream(sql, streamId, 0, [event()], metadata));
-    await expect(dataSource.transaction((sql) => appendToStream(sql, streamId, 0, [event()], metadata))).rejects.toBeInstanceOf(StreamVersionConflict);
+    await dataSource.transaction((sql) => append(sql, streamId, 0, [event()]));
+    await expect(dataSource.transaction((sql) => append(sql, streamId, 0, [event()]))).rejects.toBeInstanceOf(StreamVersionConflict);
+  });
+
+  it('appends nothing when the guard CTE produced no row, and everything when it did', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const guarded = (pass: boolean) => {
+      const request = { streamId, expectedVersion: 0, events: [event('A')], metadata };
+      const statement = new Statement();
+      statement.with('guard', `SELECT 1 WHERE ${statement.param(pass, 'boolean')}`);
+      withAppendedEvents(statement, request, 'guard');
+      return runAppend(dataSource, statement, request);
+    };
+    expect(await guarded(false)).toEqual([]);
+    expect(await streamVersion(dataSource, streamId)).toBe(0);
+    expect((await guarded(true)).map((e) => [e.type, e.streamVersion])).toEqual([['A', 1]]);
+    expect(await streamVersion(dataSource, streamId)).toBe(1);
+  });
+
+  it('reads a stream by event type, the first event of streams, and positions of streams with a prefix taken literally', async () => {
+    const prefix = `t_${randomUUID().slice(0, 8)}-`;
+    const [one, two, lookalike] = [`${prefix}1`, `${prefix}2`, `${prefix.replace('_', 'x')}3`];
+    await append(dataSource, one, 0, [event('A'), event('B'), event('A')]);
+    await append(dataSource, two, 0, [event('C')]);
+    await append(dataSource, lookalike, 0, [event('D')]);
+    expect((await readStream(dataSource, one, ['A'])).map((e) => e.streamVersion)).toEqual([1, 3]);
+    expect((await readFirstEvents(dataSource, [one, two])).map((e) => e.type).sort()).toEqual(['A', 'C']);
+    const [{ low }] = await dataSource.query<{ low: string }>('SELECT min(global_position)::text AS low FROM events WHERE stream_id = $1', [one]);
+    const read = await readPositions(dataSource, { after: BigInt(low) - 1n, streamPrefix: prefix, limit: 100 });
+    expect(read.map((e) => e.streamId).sort()).toEqual([one, one, one, two]);
   });
 
   it('refuses updates and deletes of stored events', async () => {
     const streamId = `test-${randomUUID()}`;
-    await dataSource.transaction((sql) => appendToStream(sql, streamId, 0, [event()], metadata));
+    await dataSource.transaction((sql) => append(sql, streamId, 0, [event()]));
     await expect(dataSource.query("UPDATE events SET event_type = 'X' WHERE stream_id = $1", [streamId])).rejects.toThrow(/append-only/);
     await expect(dataSource.query('DELETE FROM events WHERE stream_id = $1', [streamId])).rejects.toThrow(/append-only/);
   });
@@ -86,8 +120,8 @@ describe('event store (PostgreSQL)', () => {
     try {
       // The slow transaction takes an xid first, then appends after a faster one committed.
       const [{ xid }] = await inRunner.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
-      await dataSource.transaction((tx) => appendToStream(tx, fastStream, 0, [event('Fast')], metadata));
-      await appendToStream(inRunner, slowStream, 0, [event('Slow')], metadata);
+      await dataSource.transaction((tx) => append(tx, fastStream, 0, [event('Fast')]));
+      await append(inRunner, slowStream, 0, [event('Slow')]);
 
       // A reader that has read everything before the slow transaction.
       checkpoint = { transactionId: BigInt(xid) - 1n, position: 0n };
@@ -99,7 +133,7 @@ describe('event store (PostgreSQL)', () => {
       await slow.client.query('COMMIT');
       slow.release();
     }
-    await dataSource.transaction((tx) => appendToStream(tx, laterStream, 0, [event('Later')], metadata));
+    await dataSource.transaction((tx) => append(tx, laterStream, 0, [event('Later')]));
     const seen: string[] = [];
     // Polled like a live reader: a transaction of another process still open holds the reader back
     // (nothing after it is handed out yet), so an empty page is not the end.
@@ -134,7 +168,7 @@ describe('event store (PostgreSQL)', () => {
 
   it('reads every committed event of many concurrent writers exactly once', async () => {
     const streams = Array.from({ length: 20 }, () => `test-${randomUUID()}`);
-    await Promise.all(streams.map((streamId) => dataSource.transaction((tx) => appendToStream(tx, streamId, 0, [event('A'), event('B')], metadata))));
+    await Promise.all(streams.map((streamId) => dataSource.transaction((tx) => append(tx, streamId, 0, [event('A'), event('B')]))));
     const seen = await readAllFor(streams, 40);
     expect(seen).toHaveLength(40);
     expect(new Set(seen).size).toBe(40);

@@ -15,17 +15,21 @@ interface EventRow {
 
 const SELECT_COLUMNS = 'global_position, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at';
 
+export interface Append {
+  streamId: string;
+  /** The version the stream is at (0: it must not exist yet); the events get the versions after it. */
+  expectedVersion: number;
+  events: readonly NewEvent[];
+  metadata: EventMetadata;
+}
+
 /**
- * Adds to `statement` the CTEs `appended` (the events at versions expectedVersion+1..) and
- * `queued` (the outbox rows of those with `publishAs`), both only if `guard` produced a row.
+ * Adds to `statement` the CTE `appended`: the events at versions expectedVersion+1.., written
+ * only if the CTE `guard` (when given) produced a row. Other modules add what must commit with
+ * the events (outbox rows, projections) to the same statement, so an append costs one round trip.
  */
-export function withAppendedEvents(
-  statement: Statement,
-  append: { streamId: string; expectedVersion: number; events: readonly NewEvent[]; metadata: EventMetadata },
-  guard?: string,
-): void {
+export function withAppendedEvents(statement: Statement, append: Append, guard?: string): void {
   const { events } = append;
-  const published = events.filter((event) => event.publishAs !== undefined);
   const p = (value: unknown, cast?: string) => statement.param(value, cast);
   statement.with(
     'appended',
@@ -48,61 +52,36 @@ export function withAppendedEvents(
      ORDER BY e.ordinality
      RETURNING ${SELECT_COLUMNS}`,
   );
-  statement.with(
-    'queued',
-    `INSERT INTO outbox (event_id, topic, message_key, payload, headers)
-     SELECT * FROM unnest(${p(
-       published.map((event) => event.eventId),
-       'uuid[]',
-     )}, ${p(
-       published.map((event) => event.publishAs!.topic),
-       'text[]',
-     )}, ${p(
-       published.map((event) => event.publishAs!.key),
-       'text[]',
-     )}, ${p(
-       published.map((event) => event.publishAs!.payload),
-       'text[]',
-     )}, ${p(
-       published.map((event) => JSON.stringify(event.publishAs!.headers)),
-       'jsonb[]',
-     )})
-     ${onlyIf(guard)}`,
-  );
 }
 
-/** Runs a statement holding an append; a lost race on the stream version becomes StreamVersionConflict. */
-export async function runAppend<Row>(sql: Sql, statement: Statement, finalQuery: string, streamId: string, expectedVersion: number): Promise<Row[]> {
+/**
+ * Runs a statement holding an append (withAppendedEvents) and returns the stored events in version
+ * order: none when its guard produced no row. Runs in the caller's transaction, if any. The unique
+ * (stream_id, stream_version) constraint decides races: the loser gets StreamVersionConflict, and
+ * its transaction must roll back.
+ */
+export async function runAppend(sql: Sql, statement: Statement, append: Append): Promise<StoredEvent[]> {
   try {
-    return await statement.run<Row>(sql, finalQuery);
+    const rows = await statement.run<EventRow>(sql, 'SELECT * FROM appended');
+    return rows.map(toStoredEvent).sort((a, b) => a.streamVersion - b.streamVersion);
   } catch (error) {
-    if (isUniqueViolation(error, 'events_stream_version_unique')) throw new StreamVersionConflict(streamId, expectedVersion);
+    if (isUniqueViolation(error, 'events_stream_version_unique')) throw new StreamVersionConflict(append.streamId, append.expectedVersion);
     throw error;
   }
 }
 
-/** Turns rows of the `appended` CTE into stored events, in version order. */
-export function storedEventsOf(rows: readonly Record<string, unknown>[]): StoredEvent[] {
-  return rows.map((row) => toStoredEvent(row as unknown as EventRow)).sort((a, b) => a.streamVersion - b.streamVersion);
+/** The version a stream is at now: that of its last event, 0 when it has none. */
+export async function streamVersion(sql: Sql, streamId: string): Promise<number> {
+  const [row] = await sql.query<{ version: number | null }>('SELECT max(stream_version) AS version FROM events WHERE stream_id = $1', [streamId]);
+  return row.version ?? 0;
 }
 
 /**
- * Appends `events` at versions expectedVersion+1.. and records in the outbox those that are
- * published (`publishAs`), in one statement; runs in the caller's transaction. `expectedVersion` 0
- * means "the stream must not exist". The unique (stream_id, stream_version) constraint decides
- * races: the loser gets StreamVersionConflict and its transaction must roll back.
+ * A LIKE pattern for the stream ids that start with `prefix` (`_` and `%` in it match only
+ * themselves). A parameter, so the planner still estimates from the column's statistics.
  */
-export async function appendToStream(
-  sql: Sql,
-  streamId: string,
-  expectedVersion: number,
-  events: readonly NewEvent[],
-  metadata: EventMetadata,
-): Promise<StoredEvent[]> {
-  if (events.length === 0) return [];
-  const statement = new Statement();
-  withAppendedEvents(statement, { streamId, expectedVersion, events, metadata });
-  return storedEventsOf(await runAppend(sql, statement, 'SELECT * FROM appended', streamId, expectedVersion));
+export function streamPrefixPattern(prefix: string): string {
+  return `${prefix.replace(/[\\_%]/g, (c) => `\\${c}`)}%`;
 }
 
 /** One page of a stream in version order, and the stream's length. */
@@ -125,16 +104,30 @@ export async function readPositions(
   const rows = await sql.query<EventRow>(
     `SELECT ${SELECT_COLUMNS} FROM events
      WHERE global_position > $1 AND ($2::bigint IS NULL OR global_position <= $2) AND ($3::text IS NULL OR stream_id = $3)
-       AND ($4::text IS NULL OR stream_id LIKE $4 || '%')
+       AND ($4::text IS NULL OR stream_id LIKE $4)
      ORDER BY global_position LIMIT $5`,
-    [range.after.toString(), range.upTo?.toString() ?? null, range.streamId ?? null, range.streamPrefix ?? null, range.limit],
+    [
+      range.after.toString(),
+      range.upTo?.toString() ?? null,
+      range.streamId ?? null,
+      range.streamPrefix === undefined ? null : streamPrefixPattern(range.streamPrefix),
+      range.limit,
+    ],
   );
   return rows.map(toStoredEvent);
 }
 
-/** All events of one stream in version order. */
-export async function readStream(sql: Sql, streamId: string): Promise<StoredEvent[]> {
-  const rows = await sql.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);
+/** All events of one stream in version order; with `types`, only the events of those types. */
+export async function readStream(sql: Sql, streamId: string, types?: readonly string[]): Promise<StoredEvent[]> {
+  const rows = types
+    ? await sql.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 AND event_type = ANY($2) ORDER BY stream_version`, [streamId, types])
+    : await sql.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);
+  return rows.map(toStoredEvent);
+}
+
+/** The first event of each of these streams (the one that created it), in no particular order. */
+export async function readFirstEvents(sql: Sql, streamIds: readonly string[]): Promise<StoredEvent[]> {
+  const rows = await sql.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = ANY($1) AND stream_version = 1`, [streamIds]);
   return rows.map(toStoredEvent);
 }
 

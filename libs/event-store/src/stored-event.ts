@@ -5,20 +5,11 @@ export interface EventMetadata {
   occurredAt: string;
 }
 
-/** The message an appended event is published as, recorded in the outbox by the same statement. */
-export interface OutboxRecord {
-  topic: string;
-  key: string;
-  payload: string;
-  headers: Record<string, string>;
-}
-
 export interface NewEvent {
   eventId: string;
   type: string;
   schemaVersion: number;
   data: unknown;
-  publishAs?: OutboxRecord;
 }
 
 export interface StoredEvent extends NewEvent {

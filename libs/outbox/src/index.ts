@@ -1,3 +1,4 @@
-export * from './outbox-message';
+export * from './outbox-record';
+export * from './outbox-writer';
 export * from './outbox-signal';
 export * from './outbox-relay';

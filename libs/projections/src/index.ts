@@ -1,4 +1,3 @@
-export * from './stream-projections';
 export * from './stream-folder';
 export * from './rebuild-projection';
 export * from './projection-status';

@@ -1,5 +1,5 @@
+import { recordsJson, recordType, StreamProjection } from '@app/read-models';
 import type { ClientBase } from 'pg';
-import { StreamProjection } from './stream-projections';
 
 /** Names of the tables a rebuild works with; quoted identifiers are never built from user input. */
 export function rebuildTableOf(projection: StreamProjection): string {
@@ -10,13 +10,11 @@ export function retiredTableOf(projection: StreamProjection): string {
   return `${projection.table}__retired`;
 }
 
-/** Writes rows (in the projection's column order) with one statement; runs on the given connection. */
+/** Writes rows of rowsOf (in the projection's column order) with one statement; runs on the given connection. */
 export async function insertRows(client: ClientBase, table: string, projection: StreamProjection, rows: unknown[][]): Promise<void> {
   if (rows.length === 0) return;
-  const records = rows.map((row) => Object.fromEntries(projection.columns.map((column, index) => [column, row[index]])));
-  const recordType = projection.columns.map((column, index) => `${column} ${projection.types[index]}`).join(', ');
-  await client.query(`INSERT INTO ${table} (${projection.columns.join(', ')}) SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${recordType})`, [
-    JSON.stringify(records),
+  await client.query(`INSERT INTO ${table} (${projection.columns.join(', ')}) SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${recordType(projection)})`, [
+    recordsJson(projection, rows),
   ]);
 }
 

@@ -1,9 +1,10 @@
-import { END_USER_STREAM_PREFIX } from '@app/end-users';
-import type { Database } from '@app/persistence';
+import { endUserIdOfStream } from '@app/end-users';
+import { sqlOfClient, type Database } from '@app/persistence';
+import { StreamProjection } from '@app/read-models';
 import type { PoolClient } from 'pg';
+import { END_USER_EVENTS, END_USER_EVENTS_PARAMS, EVENT_COLUMNS, foldAllStreams, rowsOfStreams, writeExpectedRows } from './fold-streams';
 import { copyIndexes, createEmptyCopy, insertRows, rebuildTableOf, retiredTableOf, swapIn, tableChecksum } from './projection-tables';
-import { EventRow, FoldedStream, StreamFolder } from './stream-folder';
-import { StreamProjection } from './stream-projections';
+import { EventRow, StreamFolder } from './stream-folder';
 
 export type RebuildPhase = 'bulk' | 'catch-up' | 'switch' | 'verify';
 
@@ -33,14 +34,10 @@ export class RebuildAlreadyRunning extends Error {
 
 export class RebuildVerificationFailed extends Error {}
 
-const STREAM_PREFIX = END_USER_STREAM_PREFIX;
-const FETCH_SIZE = 5_000;
 const WRITE_BATCH_ROWS = 2_000;
 const MAX_CATCH_UP_ROUNDS = 10;
 const SMALL_ENOUGH_TO_SWITCH = 200;
 const SWITCH_LOCK_TIMEOUT = '10s';
-
-const EVENT_COLUMNS = 'global_position, stream_id, stream_version, event_type, schema_version, payload';
 
 /**
  * Rebuilds one read table from the event store while the API keeps reading and writing it:
@@ -137,41 +134,26 @@ export async function rebuildProjection(
   }
 }
 
-function endUserIdOf(streamId: string): string {
-  return streamId.slice(STREAM_PREFIX.length);
-}
-
-function rowsOf(projection: StreamProjection, streams: FoldedStream[]): unknown[][] {
-  return streams.flatMap((stream) => projection.rowsOf(stream.state, stream.version));
-}
-
 /** Folds every end-user stream visible in one REPEATABLE READ snapshot; returns that snapshot. */
 async function bulkLoad(db: Database, writer: PoolClient, projection: StreamProjection, target: string, onProgress: (progress: RebuildProgress) => void) {
   const { client: reader, release } = await db.checkOut();
   try {
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { rows } = await reader.query<{ snapshot: string; total: string; head: string }>(
-      `SELECT pg_current_snapshot()::text AS snapshot, count(*) AS total, coalesce(max(global_position), 0)::text AS head FROM events WHERE stream_id LIKE '${STREAM_PREFIX}%'`,
+      `SELECT pg_current_snapshot()::text AS snapshot, count(*) AS total, coalesce(max(global_position), 0)::text AS head ${END_USER_EVENTS}`,
+      [...END_USER_EVENTS_PARAMS],
     );
     const eventsTotal = Number(rows[0].total);
-    await reader.query(
-      `DECLARE rebuild_events NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id LIKE '${STREAM_PREFIX}%' ORDER BY stream_id, stream_version`,
-    );
-    const folder = new StreamFolder();
     let pending: unknown[][] = [];
-    let eventsApplied = 0;
-    for (;;) {
-      const page = await reader.query<EventRow>(`FETCH ${FETCH_SIZE} FROM rebuild_events`);
-      const finished = page.rows.length === 0 ? folder.flush() : folder.push(page.rows);
-      eventsApplied += page.rows.length;
-      pending.push(...rowsOf(projection, finished));
-      if (pending.length >= WRITE_BATCH_ROWS || page.rows.length === 0) {
+    const eventsApplied = await foldAllStreams(reader, 'rebuild_events', async (streams, eventsRead) => {
+      pending.push(...rowsOfStreams(projection, streams));
+      if (pending.length >= WRITE_BATCH_ROWS) {
         await insertRows(writer, target, projection, pending);
         pending = [];
       }
-      onProgress({ phase: 'bulk', eventsApplied, eventsTotal });
-      if (page.rows.length === 0) break;
-    }
+      onProgress({ phase: 'bulk', eventsApplied: eventsRead, eventsTotal });
+    });
+    await insertRows(writer, target, projection, pending);
     await reader.query('COMMIT');
     return { snapshot: rows[0].snapshot, eventsTotal, eventsApplied, headPosition: rows[0].head };
   } catch (error) {
@@ -190,9 +172,9 @@ async function catchUp(client: PoolClient, projection: StreamProjection, target:
   const { rows: now } = await client.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
   const { rows: changed } = await client.query<{ stream_id: string }>(
     `SELECT DISTINCT stream_id FROM events
-     WHERE transaction_id >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(transaction_id, $1::pg_snapshot)
-       AND stream_id LIKE '${STREAM_PREFIX}%'`,
-    [since],
+     WHERE transaction_id >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(transaction_id, $2::pg_snapshot)
+       AND stream_id LIKE $1`,
+    [...END_USER_EVENTS_PARAMS, since],
   );
   let eventsApplied = 0;
   for (let start = 0; start < changed.length; start += 1_000) {
@@ -203,8 +185,8 @@ async function catchUp(client: PoolClient, projection: StreamProjection, target:
     const folder = new StreamFolder();
     const folded = [...folder.push(events), ...folder.flush()];
     eventsApplied += events.length;
-    await client.query(`DELETE FROM ${target} WHERE ${projection.endUserColumn} = ANY($1::uuid[])`, [streamIds.map(endUserIdOf)]);
-    await insertRows(client, target, projection, rowsOf(projection, folded));
+    await client.query(`DELETE FROM ${target} WHERE ${projection.endUserColumn} = ANY($1::uuid[])`, [streamIds.map(endUserIdOfStream)]);
+    await insertRows(client, target, projection, rowsOfStreams(projection, folded));
   }
   return { snapshot: now[0].snapshot, streams: changed.length, eventsApplied };
 }
@@ -219,7 +201,7 @@ async function switchOver(client: PoolClient, projection: StreamProjection, targ
     await client.query(`LOCK TABLE ${projection.table} IN ACCESS EXCLUSIVE MODE`);
     await catchUp(client, projection, target, since);
     await swapIn(client, projection, target);
-    await projection.afterSwap?.(client);
+    await projection.derived?.recompute(sqlOfClient(client));
     await client.query('COMMIT');
     return Number(process.hrtime.bigint() - requested) / 1e6;
   } catch (error) {
@@ -236,16 +218,7 @@ async function verify(db: Database, projection: StreamProjection): Promise<Rebui
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const live = await tableChecksum(client, projection.table);
     await client.query(`CREATE TEMP TABLE ${expectedTable} (LIKE ${projection.table}) ON COMMIT DROP`);
-    await client.query(
-      `DECLARE verify_events NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id LIKE '${STREAM_PREFIX}%' ORDER BY stream_id, stream_version`,
-    );
-    const folder = new StreamFolder();
-    for (;;) {
-      const page = await client.query<EventRow>(`FETCH ${FETCH_SIZE} FROM verify_events`);
-      const finished = page.rows.length === 0 ? folder.flush() : folder.push(page.rows);
-      await insertRows(client, expectedTable, projection, rowsOf(projection, finished));
-      if (page.rows.length === 0) break;
-    }
+    await writeExpectedRows(client, [{ projection, table: expectedTable }]);
     const expected = await tableChecksum(client, expectedTable);
     await client.query('COMMIT');
     return {

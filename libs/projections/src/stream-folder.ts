@@ -1,5 +1,6 @@
 import { decodeEndUserEvent, EndUserState, evolve, initialState } from '@app/end-users';
 
+/** A row of the events table as a rebuild reads it; its payload is read only through the event codec. */
 export interface EventRow {
   global_position: string;
   stream_id: string;
@@ -44,7 +45,8 @@ export class StreamFolder {
         throw new UnapplicableEvent(row, new Error(`expected version ${this.current.version + 1}`));
       }
       try {
-        this.current.state = evolve(this.current.state, decodeEndUserEvent(row.event_type, row.schema_version, row.payload));
+        const event = decodeEndUserEvent({ type: row.event_type, schemaVersion: row.schema_version, data: row.payload });
+        this.current.state = evolve(this.current.state, event);
       } catch (error) {
         throw new UnapplicableEvent(row, error);
       }

@@ -3,7 +3,7 @@ import { usdToNumber } from '@app/budgets';
 import { EndUserIntegrationEvent, KAFKA_HEADERS, PublicApiKey } from '@app/contracts';
 import { EndUserEvent, IssuedApiKey } from '@app/end-users';
 import { EventMetadata } from '@app/event-store';
-import { OutboxMessage } from '@app/outbox';
+import { OutboxRecord } from '@app/outbox';
 
 function publicKey(key: IssuedApiKey): PublicApiKey {
   return { id: key.keyId, key_prefix: key.keyPrefix, name: key.name, scopes: key.scopes, created_at: key.issuedAt };
@@ -56,8 +56,11 @@ export function toIntegrationEvent(event: EndUserEvent, eventId: string, platfor
   }
 }
 
-/** Keyed by end user, so each user's events land on one partition in order. */
-export function toOutboxMessage(topic: string, event: EndUserEvent, eventId: string, platformId: string, metadata: EventMetadata): OutboxMessage {
+/**
+ * The outbox row of a decided (or decoded) event: never made from a stored payload directly. Keyed by
+ * end user, so each user's events land on one partition in order.
+ */
+export function toOutboxRecord(topic: string, event: EndUserEvent, eventId: string, platformId: string, metadata: EventMetadata): OutboxRecord {
   const integrationEvent = toIntegrationEvent(event, eventId, platformId, metadata.occurredAt);
   const headers: Record<string, string> = {
     [KAFKA_HEADERS.eventType]: integrationEvent.event_type,

@@ -1,9 +1,9 @@
 import { KAFKA_HEADERS } from '@app/contracts';
-import { decodeEndUserEvent, END_USER_STREAM_PREFIX, EndUserCreated, endUserStreamId } from '@app/end-users';
-import { readPositions } from '@app/event-store';
+import { decodeEndUserEvent, END_USER_STREAM_PREFIX, endUserStreamId } from '@app/end-users';
+import { readFirstEvents, readPositions } from '@app/event-store';
 import { MessagePublisher } from '@app/kafka';
 import type { Database } from '@app/persistence';
-import { toOutboxMessage } from './integration-events';
+import { toOutboxRecord } from './integration-events';
 
 export interface RepublishRange {
   fromPosition: bigint;
@@ -38,8 +38,7 @@ export async function republishEvents(
     if (events.length === 0) return published;
     const platformOf = await platformsOfStreams(db, [...new Set(events.map((event) => event.streamId))]);
     const messages = events.map((stored) => {
-      const event = decodeEndUserEvent(stored.type, stored.schemaVersion, stored.data);
-      const message = toOutboxMessage(topic, event, stored.eventId, platformOf.get(stored.streamId)!, stored.metadata);
+      const message = toOutboxRecord(topic, decodeEndUserEvent(stored), stored.eventId, platformOf.get(stored.streamId)!, stored.metadata);
       return { key: message.key, value: message.payload, headers: { ...message.headers, [KAFKA_HEADERS.replay]: 'true' } };
     });
     await publisher.publish(topic, messages);
@@ -49,11 +48,13 @@ export async function republishEvents(
   }
 }
 
-/** A stream's platform is fixed by its first event. */
+/** A stream's platform is fixed by its first event, its EndUserCreated. */
 async function platformsOfStreams(db: Database, streamIds: string[]): Promise<Map<string, string>> {
-  const rows = await db.query<{ stream_id: string; payload: EndUserCreated['data'] }>(
-    'SELECT stream_id, payload FROM events WHERE stream_id = ANY($1) AND stream_version = 1',
-    [streamIds],
-  );
-  return new Map(rows.map((row) => [row.stream_id, row.payload.platformId]));
+  const platforms = new Map<string, string>();
+  for (const first of await readFirstEvents(db, streamIds)) {
+    const event = decodeEndUserEvent(first);
+    if (event.type !== 'EndUserCreated') throw new Error(`stream ${first.streamId} does not begin with its creation`);
+    platforms.set(first.streamId, event.data.platformId);
+  }
+  return platforms;
 }

@@ -1,6 +1,2 @@
-/** The counter shard of an end user: the first hex digit of its id (SQL: ('x' || substr(id::text, 1, 1))::bit(4)::int). */
-export function countShardOf(endUserId: string): number {
-  return parseInt(endUserId[0], 16);
-}
-
+/** The counter shard of an end user's row: the first hex digit of its `id`. */
 export const COUNT_SHARD_SQL = "('x' || substr(id::text, 1, 1))::bit(4)::int";

@@ -11,7 +11,7 @@ import { ListEndUserEventsHttpController } from './list-end-user-events/list-end
 import { ListEndUsersHandler } from './list-end-users/list-end-users.handler';
 import { ListEndUsersHttpController } from './list-end-users/list-end-users.http.controller';
 import './shared/end-user-errors';
-import { EndUserStreams } from './shared/end-user-streams';
+import { EndUserRepository } from './shared/end-user-repository';
 import { UpdateEndUserHandler } from './update-end-user/update-end-user.handler';
 import { UpdateEndUserHttpController } from './update-end-user/update-end-user.http.controller';
 
@@ -28,7 +28,7 @@ import { UpdateEndUserHttpController } from './update-end-user/update-end-user.h
     DeleteEndUserHttpController,
   ],
   providers: [
-    EndUserStreams,
+    EndUserRepository,
     CreateEndUserHandler,
     ListEndUsersHandler,
     GetEndUserHandler,

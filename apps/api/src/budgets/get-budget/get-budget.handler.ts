@@ -1,9 +1,8 @@
 import { ApiError } from '@app/http';
 import { Database } from '@app/persistence';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { BudgetResponse } from '../../end-users/shared/end-user.response';
+import { BudgetResponse, budgetResponse } from '../shared/budget.response';
 import { findBudgetOfEndUser } from '../shared/budget-rows';
-import { budgetResponse } from '../shared/budget.response';
 import { GetBudgetQuery } from './get-budget.query';
 
 @QueryHandler(GetBudgetQuery)

@@ -6,7 +6,7 @@ import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
 import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
-import { BudgetResponse } from '../../end-users/shared/end-user.response';
+import { BudgetResponse } from '../shared/budget.response';
 import { GetBudgetQuery } from './get-budget.query';
 
 @Controller('v1/platforms/:platformId/end-users/:endUserId/budget')

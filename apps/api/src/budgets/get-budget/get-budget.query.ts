@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import { BudgetResponse } from '../../end-users/shared/end-user.response';
+import { BudgetResponse } from '../shared/budget.response';
 
 export class GetBudgetQuery extends Query<BudgetResponse> {
   constructor(

@@ -1,6 +1,7 @@
+import { ApiError } from '@app/http';
 import { Database } from '@app/persistence';
+import { findEndUser } from '@app/read-models';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { requireEndUser } from '../../end-users/shared/require-end-user';
 import { Page } from '../../pagination/page-query.dto';
 import { listLedger } from '../shared/budget-rows';
 import { LedgerEntryResponse, ledgerEntryResponse } from '../shared/budget.response';
@@ -12,7 +13,7 @@ export class ListBudgetTransactionsHandler implements IQueryHandler<ListBudgetTr
 
   async execute(query: ListBudgetTransactionsQuery): Promise<Page<LedgerEntryResponse>> {
     const sql = this.db;
-    await requireEndUser(sql, query.platformId, query.endUserId);
+    if (!(await findEndUser(sql, query.platformId, query.endUserId))) throw ApiError.notFound('End user');
     const { rows, total } = await listLedger(sql, query.endUserId, query.page, query.limit);
     return { data: rows.map(ledgerEntryResponse), total, page: query.page, limit: query.limit };
   }

@@ -1,9 +1,80 @@
+import { AutoBudgetDecision, usdToNumber } from '@app/budgets';
+import { EndUser } from '@app/end-users';
 import { ApiProperty } from '@nestjs/swagger';
-import { BudgetResponse } from '../../end-users/shared/end-user.response';
 import { BudgetRow, LedgerRow } from './budget-rows';
 
 const money = (value: string) => Number(value);
 const moneyOrNull = (value: string | null) => (value === null ? null : Number(value));
+
+/** A USD budget; money is exact to 6 decimal places and carried as JSON numbers. */
+export class BudgetResponse {
+  @ApiProperty({ format: 'uuid', example: '2e7d4c1b-8f3a-4b6e-9d2c-5a1f7e3b0c68' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31' })
+  platform_id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '0b9f5a8e-6d1c-4a57-9a55-3a1e4c1f2b7d' })
+  end_user_id!: string;
+
+  @ApiProperty({ type: Number, minimum: 0, example: 25 })
+  max_usd!: number;
+
+  @ApiProperty({ type: Number, minimum: 0, example: 0 })
+  used_usd!: number;
+
+  @ApiProperty({ type: Number, description: '`max_usd - used_usd`.', example: 25 })
+  remaining_usd!: number;
+
+  @ApiProperty({ enum: ['one_time', 'daily', 'monthly'], example: 'monthly' })
+  period!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'Start of the current period (UTC).', example: '2026-04-01T00:00:00.000Z' })
+  period_start!: string;
+
+  @ApiProperty({ example: false })
+  auto_replenish!: boolean;
+
+  @ApiProperty({ type: Number, nullable: true, example: null })
+  replenish_amount!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: null })
+  low_balance_threshold!: number | null;
+
+  @ApiProperty({ example: true })
+  is_active!: boolean;
+
+  @ApiProperty({ example: false })
+  is_suspended!: boolean;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-04-08T10:30:00.000Z' })
+  updated_at!: string;
+}
+
+/** The auto-budget as decided at creation: exactly what the worker provisions under the same id. */
+export function decidedBudgetResponse(budget: AutoBudgetDecision, user: EndUser): BudgetResponse {
+  const maxUsd = usdToNumber(budget.maxUsd);
+  return {
+    id: budget.budgetId,
+    platform_id: user.platformId,
+    end_user_id: user.id,
+    max_usd: maxUsd,
+    used_usd: 0,
+    remaining_usd: maxUsd,
+    period: budget.period,
+    period_start: budget.periodStart,
+    auto_replenish: false,
+    replenish_amount: null,
+    low_balance_threshold: null,
+    is_active: true,
+    is_suspended: false,
+    created_at: user.createdAt,
+    updated_at: user.createdAt,
+  };
+}
 
 export function budgetResponse(row: BudgetRow): BudgetResponse {
   return {

@@ -5,13 +5,16 @@ import type { Response } from 'express';
 import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
-import { ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes, etagHeader } from '../../interface-documents/openapi.decorators';
 import { CreatedEndUserResponse } from '../shared/end-user.response';
 import { setEtag } from '../shared/stream-version';
 import { CreateEndUserCommand, CreateEndUserResult } from './create-end-user.command';
 import { CreateEndUserRequest } from './create-end-user.request.dto';
 
-const NO_STORE = { 'Cache-Control': { description: 'Always `no-store`: the body holds a raw key.', schema: { type: 'string', example: 'no-store' } } };
+const CREATED_HEADERS = {
+  'Cache-Control': { description: 'Always `no-store`: the body holds a raw key.', required: true, schema: { type: 'string', enum: ['no-store'] } },
+  ...etagHeader(),
+};
 
 @Controller('v1/platforms/:platformId/end-users')
 @UseGuards(PlatformKeyGuard)
@@ -31,11 +34,11 @@ export class CreateEndUserHttpController {
       'it changes neither `display_name` nor `metadata` and creates no second budget. With `settings.default_budget_usd` on the platform, ' +
       'a monthly auto-budget is created and returned as `budget`.',
   })
-  @ApiCreatedResponse({ type: CreatedEndUserResponse, description: 'A new end user and its first key.', headers: NO_STORE })
+  @ApiCreatedResponse({ type: CreatedEndUserResponse, description: 'A new end user and its first key.', headers: CREATED_HEADERS })
   @ApiOkResponse({
     type: CreatedEndUserResponse,
     description: 'The end user with this `external_id` already existed: it, with a fresh key.',
-    headers: NO_STORE,
+    headers: CREATED_HEADERS,
   })
   @ApiJsonBodyErrors('payload_too_large: the body is over 64 KiB, or `metadata` is over 16 KiB serialized.')
   @ApiErrorResponses({ 409: true })

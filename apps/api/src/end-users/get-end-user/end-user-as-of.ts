@@ -11,11 +11,12 @@ import { StoredEvent } from '@app/event-store';
  * of two writers disagreed and a later version carries an earlier occurred_at.
  */
 export function endUserAsOf(stream: readonly StoredEvent[], platformId: string, asOf: Date): EndUser | null {
-  if (stream.some((event) => event.type === 'EndUserDeleted')) return null;
+  const events = stream.map(decodeEndUserEvent);
+  if (events.some((event) => event.type === 'EndUserDeleted')) return null;
   let state = initialState();
-  for (const stored of stream) {
-    if (Date.parse(stored.metadata.occurredAt) > asOf.getTime()) break;
-    state = evolve(state, decodeEndUserEvent(stored.type, stored.schemaVersion, stored.data));
+  for (const [index, event] of events.entries()) {
+    if (Date.parse(stream[index].metadata.occurredAt) > asOf.getTime()) break;
+    state = evolve(state, event);
   }
   if (state.status !== 'existing' || state.user.platformId !== platformId) return null;
   return state.user;

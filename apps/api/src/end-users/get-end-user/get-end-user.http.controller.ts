@@ -6,7 +6,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes, etagHeader } from '../../interface-documents/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
 import { setEtag } from '../shared/stream-version';
 import { GetEndUserQuery } from './get-end-user.query';
@@ -26,7 +26,7 @@ export class GetEndUserHttpController {
     description: 'The user now, or with `as_of` as it was at that instant (read from its events). Never includes key material.',
   })
   @ApiEndUserIdParam()
-  @ApiOkResponse({ type: EndUserResponse, description: 'The end user.' })
+  @ApiOkResponse({ type: EndUserResponse, description: 'The end user.', headers: etagHeader(false) })
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform (also a deleted one), or it did not exist yet at `as_of`.' })
   async get(
     @Param('endUserId') endUserId: string,

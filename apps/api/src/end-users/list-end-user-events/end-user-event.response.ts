@@ -43,10 +43,13 @@ export class EndUserEventResponse {
   })
   request_id!: string | null;
 
+  // anyOf, not oneOf: the models are open (events grow by optional fields), so a creation's data
+  // also fits the key-issued model; `event_type` says which one applies.
   @ApiProperty({
-    oneOf: Object.values(END_USER_EVENT_DATA_MODELS).map((model) => ({ $ref: getSchemaPath(model) })),
+    anyOf: Object.values(END_USER_EVENT_DATA_MODELS).map((model) => ({ $ref: getSchemaPath(model) })),
     description:
-      'The `data` of the public integration event of this `event_type` (see docs/asyncapi.yaml): changed fields only, keys by id and prefix, never key material.',
+      'The `data` of the public integration event of this `event_type` (see docs/asyncapi.yaml), in the model named for that type: changed fields only, ' +
+      'keys by id and prefix, never key material.',
   })
   data!: EndUserIntegrationEvent['data'];
 }
@@ -56,7 +59,7 @@ export class EndUserEventResponse {
  * changed fields only, keys by id and prefix, never a raw key or a hash.
  */
 export function endUserEventResponse(stored: StoredEvent, platformId: string): EndUserEventResponse {
-  const event = decodeEndUserEvent(stored.type, stored.schemaVersion, stored.data);
+  const event = decodeEndUserEvent(stored);
   const published = toIntegrationEvent(event, stored.eventId, platformId, stored.metadata.occurredAt);
   return {
     event_id: stored.eventId,

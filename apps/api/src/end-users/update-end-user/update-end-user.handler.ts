@@ -1,8 +1,8 @@
 import { decide, EndUserNotFound } from '@app/end-users';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { EndUserResponse, endUserResponseFromState } from '../shared/end-user.response';
-import { EndUserStreams, isOwnLiveUser } from '../shared/end-user-streams';
-import { requireVersion, Versioned, writeAtVersion } from '../shared/stream-version';
+import { EndUserRepository } from '../shared/end-user-repository';
+import { Versioned } from '../shared/stream-version';
 import { UpdateEndUserCommand } from './update-end-user.command';
 
 /**
@@ -11,25 +11,15 @@ import { UpdateEndUserCommand } from './update-end-user.command';
  */
 @CommandHandler(UpdateEndUserCommand)
 export class UpdateEndUserHandler implements ICommandHandler<UpdateEndUserCommand, Versioned<EndUserResponse>> {
-  constructor(private readonly streams: EndUserStreams) {}
+  constructor(private readonly endUsers: EndUserRepository) {}
 
-  execute(command: UpdateEndUserCommand): Promise<Versioned<EndUserResponse>> {
-    return writeAtVersion(
-      command.expectedVersion,
-      () =>
-        this.streams.write(async (sql) => {
-          const loaded = await this.streams.load(sql, command.endUserId);
-          requireVersion(loaded.version, command.expectedVersion, isOwnLiveUser(loaded.state, command.platformId));
-          const now = new Date();
-          const events = decide(
-            { type: 'UpdateEndUser', data: { endUserId: command.endUserId, platformId: command.platformId, changes: command.changes, now } },
-            loaded.state,
-          );
-          const saved = await this.streams.save(sql, command.endUserId, loaded, events, { ...command.context, occurredAt: now.toISOString() });
-          if (saved.state.status !== 'existing') throw new EndUserNotFound(command.endUserId);
-          return { body: endUserResponseFromState(saved.state.user), version: saved.version };
-        }),
-      () => this.streams.currentVersion(command.endUserId),
+  async execute({ platformId, endUserId, changes, context, expectedVersion }: UpdateEndUserCommand): Promise<Versioned<EndUserResponse>> {
+    const { state, version } = await this.endUsers.handle(
+      { platformId, endUserId },
+      (current, now) => decide({ type: 'UpdateEndUser', data: { endUserId, platformId, changes, now } }, current),
+      { context, expectedVersion },
     );
+    if (state.status !== 'existing') throw new EndUserNotFound(endUserId);
+    return { body: endUserResponseFromState(state.user), version };
   }
 }

@@ -14,6 +14,7 @@ import {
   ApiIfMatch,
   ApiJsonBodyErrors,
   ApiPlatformRoutes,
+  etagHeader,
 } from '../../interface-documents/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
 import { parseIfMatch, setEtag } from '../shared/stream-version';
@@ -37,7 +38,7 @@ export class UpdateEndUserHttpController {
       '(and leave `updated_at` alone). `external_id` cannot be changed. Deactivating a user makes its keys stop authenticating at once.',
   })
   @ApiEndUserIdParam()
-  @ApiOkResponse({ type: EndUserResponse, description: 'The user after the update.' })
+  @ApiOkResponse({ type: EndUserResponse, description: 'The user after the update.', headers: etagHeader() })
   @ApiJsonBodyErrors('payload_too_large: the body is over 64 KiB, or `metadata` is over 16 KiB serialized.')
   @ApiErrorResponses({ 404: 'not_found: no such end user on this platform.', 409: true })
   async update(

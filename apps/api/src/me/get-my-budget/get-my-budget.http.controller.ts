@@ -5,7 +5,7 @@ import { CurrentEndUser } from '../../auth/current-principal.decorator';
 import { EndUserKeyGuard } from '../../auth/end-user-key.guard';
 import { EndUserPrincipal } from '../../auth/principal';
 import { GetBudgetQuery } from '../../budgets/get-budget/get-budget.query';
-import { BudgetResponse } from '../../end-users/shared/end-user.response';
+import { BudgetResponse } from '../../budgets/shared/budget.response';
 import { ApiErrorResponses, ApiSelfServiceRoutes } from '../../interface-documents/openapi.decorators';
 
 @Controller('v1/me/budget')
