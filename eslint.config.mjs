@@ -63,7 +63,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['libs/end-users/**/*.ts', 'libs/budgets/**/*.ts'],
+    files: ['libs/end-users/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...boundaries.domain] }] },
   },
   ...APPS.map((app) => ({
@@ -72,7 +72,7 @@ export default tseslint.config(
   })),
   {
     files: ['libs/**/*.ts'],
-    ignores: ['libs/kafka/**', 'libs/end-users/**', 'libs/budgets/**'],
+    ignores: ['libs/kafka/**', 'libs/end-users/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...boundaries.kafka] }] },
   },
   {

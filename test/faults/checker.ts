@@ -1,5 +1,5 @@
 import { projectionStatuses, StreamFolder } from '@app/projections';
-import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, StreamProjection } from '@app/read-models';
+import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, StreamProjection } from '@app/projections';
 import { Database } from '@app/persistence';
 import type { Pool } from 'pg';
 import { insertRows, tableChecksum } from '../../libs/projections/src/projection-tables';

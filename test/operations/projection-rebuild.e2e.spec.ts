@@ -1,6 +1,6 @@
 import { Database } from '@app/persistence';
 import { projectionStatuses, rebuildProjection, RebuildAlreadyRunning } from '@app/projections';
-import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION } from '@app/read-models';
+import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION } from '@app/projections';
 import request from 'supertest';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';

@@ -1,7 +1,7 @@
 import { validateIntegrationEvent } from '@app/contracts';
 import { createKafka, KafkaPublisher } from '@app/kafka';
 import { Database } from '@app/persistence';
-import { republishEvents } from '@app/publishing';
+import { republishEvents } from '@app/outbox';
 import request from 'supertest';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { createTestPlatform, openTestDatabase } from '../support/database';

@@ -1,4 +1,4 @@
-import { HealthModule } from '@app/health';
+import { HealthModule } from '@app/http';
 import { ErrorEnvelopeFilter, StrictValidationPipe, UndeclaredQueryInterceptor } from '@app/http';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
@@ -8,7 +8,7 @@ import { BudgetsModule } from './budgets/budgets.module';
 import { McpConnectionsModule } from './mcp-connections/mcp-connections.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { EndUsersModule } from './end-users/end-users.module';
-import { ObservabilityModule } from '@app/observability';
+import { ObservabilityModule } from '@app/http';
 import { DatabaseModule } from '@app/persistence';
 import { OperationalMetrics } from './infrastructure/operational-metrics';
 import { SecretsModule } from './infrastructure/secrets.module';

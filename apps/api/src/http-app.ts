@@ -1,5 +1,5 @@
 import { answerUnparseableRequests, jsonBodyParsers, requestIdMiddleware } from '@app/http';
-import { httpMetricsMiddleware } from '@app/observability';
+import { httpMetricsMiddleware } from '@app/http';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';

@@ -1,6 +1,6 @@
 import { loadConfig } from '@app/config';
 import { requestIdMiddleware } from '@app/http';
-import { httpMetricsMiddleware } from '@app/observability';
+import { httpMetricsMiddleware } from '@app/http';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

@@ -1,6 +1,6 @@
-import { HealthModule } from '@app/health';
+import { HealthModule } from '@app/http';
 import { ErrorEnvelopeFilter } from '@app/http';
-import { ObservabilityModule } from '@app/observability';
+import { ObservabilityModule } from '@app/http';
 import { DatabaseModule } from '@app/persistence';
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';

@@ -1,4 +1,4 @@
-import { DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } from '@app/keys';
+import { DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } from './secret-keys';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 

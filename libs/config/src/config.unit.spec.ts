@@ -1,4 +1,4 @@
-import { DEVELOPMENT_CREDENTIALS_KEY } from '@app/keys';
+import { DEVELOPMENT_CREDENTIALS_KEY } from './secret-keys';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from './config';

@@ -1,2 +1,3 @@
 export * from './config';
 export * from './app-config.token';
+export * from './secret-keys';

@@ -1,4 +1,4 @@
-import { decideAutoBudget } from '@app/budgets';
+import { decideAutoBudget } from './budgets';
 import { DEFAULT_KEY_NAME, DEFAULT_KEY_SCOPES, IssuedApiKey } from './api-key';
 import { EndUserCommand, NewApiKey } from './commands';
 import { EndUserAlreadyExists, EndUserNotFound, EndUserWasDeleted } from './errors';

@@ -1,4 +1,4 @@
-import { deciderSpecification } from '@app/testing';
+import { deciderSpecification } from './testing';
 import { CreateEndUser } from './commands';
 import { endUserDecider } from './decider';
 import { EndUserAlreadyExists, EndUserNotFound, EndUserWasDeleted } from './errors';

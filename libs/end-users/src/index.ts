@@ -8,3 +8,4 @@ export * from './evolve';
 export * from './decide';
 export * from './decider';
 export * from './event-codec';
+export * from './budgets';

@@ -1,4 +1,4 @@
-import { AutoBudgetDecision } from '@app/budgets';
+import { AutoBudgetDecision } from './budgets';
 import { IssuedApiKey } from './api-key';
 import { JsonObject } from './json';
 

@@ -11,3 +11,5 @@ export * from './code-point-length.validator';
 export * from './error-envelope.response';
 export * from './client-error';
 export * from './undeclared-query.interceptor';
+export * from './health';
+export * from './observability';

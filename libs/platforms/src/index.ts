@@ -1,2 +1,3 @@
 export * from './platforms';
 export * from './platform.response';
+export * from './keys';

@@ -1,4 +1,4 @@
-import { generateKey } from '@app/keys';
+import { generateKey } from './keys';
 import { Sql } from '@app/persistence';
 import { randomUUID } from 'node:crypto';
 

@@ -1,6 +1,6 @@
 import { END_USER_STREAM_PREFIX } from '@app/end-users';
 import { streamPrefixPattern } from '@app/event-store';
-import { StreamProjection } from '@app/read-models';
+import { StreamProjection } from './read-models';
 import type { ClientBase } from 'pg';
 import { insertRows } from './projection-tables';
 import { EventRow, FoldedStream, StreamFolder } from './stream-folder';

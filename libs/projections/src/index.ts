@@ -1,3 +1,4 @@
 export * from './stream-folder';
 export * from './rebuild-projection';
 export * from './projection-status';
+export * from './read-models';

@@ -1,5 +1,5 @@
 import { sqlOfClient, type Database } from '@app/persistence';
-import { STREAM_PROJECTIONS, StreamProjection } from '@app/read-models';
+import { STREAM_PROJECTIONS, StreamProjection } from './read-models';
 import type { PoolClient } from 'pg';
 import { writeExpectedRows } from './fold-streams';
 

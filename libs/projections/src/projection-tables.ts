@@ -1,4 +1,4 @@
-import { recordsJson, recordType, StreamProjection } from '@app/read-models';
+import { recordsJson, recordType, StreamProjection } from './read-models';
 import type { ClientBase } from 'pg';
 
 /** Names of the tables a rebuild works with; quoted identifiers are never built from user input. */

@@ -1,6 +1,6 @@
 import { endUserIdOfStream } from '@app/end-users';
 import { sqlOfClient, type Database } from '@app/persistence';
-import { StreamProjection } from '@app/read-models';
+import { StreamProjection } from './read-models';
 import type { PoolClient } from 'pg';
 import { END_USER_EVENTS, END_USER_EVENTS_PARAMS, EVENT_COLUMNS, foldAllStreams, rowsOfStreams, writeExpectedRows } from './fold-streams';
 import { copyIndexes, createEmptyCopy, insertRows, rebuildTableOf, retiredTableOf, swapIn, tableChecksum } from './projection-tables';

@@ -7,7 +7,7 @@ import { EventRow, FoldedStream, StreamFolder } from './stream-folder';
  * Properties of the rebuild's reader over event histories the decider really produces (several
  * end-user streams): (e) StreamFolder gives the same result however the rows are split into pages,
  * and each stream is fold(events). (The projections' own properties, (a) and (d), are in
- * libs/read-models.)
+ * libs/projections/src/read-models.)
  */
 
 const RUNS = { numRuns: 200 };

@@ -1,5 +1,5 @@
 import { EventRow, StreamFolder, UnapplicableEvent } from './stream-folder';
-import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION } from '@app/read-models';
+import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION } from './read-models';
 
 const at = '2026-01-01T00:00:00.000Z';
 const created = (n: number): EventRow => ({

@@ -1,5 +1,5 @@
 import { ApiError } from '@app/http';
-import { hashesEqual, hashKey, kindOfKey } from '@app/keys';
+import { hashesEqual, hashKey, kindOfKey } from '@app/platforms';
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/persistence';
 import { PlatformSettings } from '@app/platforms';

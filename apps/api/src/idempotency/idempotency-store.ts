@@ -1,4 +1,4 @@
-import { CredentialsCipher } from '@app/keys';
+import { CredentialsCipher } from '@app/platforms';
 import { Database, Sql } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 

@@ -1,6 +1,5 @@
-import { AppConfig } from '@app/config';
-import { CredentialsCipher, DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } from '@app/keys';
-import { APP_CONFIG } from '@app/config';
+import { APP_CONFIG, AppConfig, DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } from '@app/config';
+import { CredentialsCipher } from '@app/platforms';
 import { Logger, Provider } from '@nestjs/common';
 
 /** The AES-256-GCM cipher for secrets at rest: MCP credentials and stored idempotent responses. */

@@ -1,4 +1,4 @@
-import { scrapedGauge } from '@app/observability';
+import { scrapedGauge } from '@app/http';
 import { Database } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 

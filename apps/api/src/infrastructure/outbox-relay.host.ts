@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import { createKafka, KafkaPublisher } from '@app/kafka';
-import { outboxPublished } from '@app/observability';
+import { outboxPublished } from '@app/http';
 import { OutboxRelay } from '@app/outbox';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '@app/config';

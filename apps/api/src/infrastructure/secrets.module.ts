@@ -1,4 +1,4 @@
-import { CredentialsCipher } from '@app/keys';
+import { CredentialsCipher } from '@app/platforms';
 import { Global, Module } from '@nestjs/common';
 import { credentialsCipherProvider } from './credentials-cipher.provider';
 

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { applyDocumentConventions } from './openapi-conventions';
-import { END_USER_KEY_SCHEME, PLATFORM_KEY_SCHEME } from './openapi.decorators';
+import { END_USER_KEY_SCHEME, PLATFORM_KEY_SCHEME } from '../openapi/openapi.decorators';
 import { projectVersion } from './project-root';
 
 export const DOCS_PATH = 'docs';

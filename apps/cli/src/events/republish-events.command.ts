@@ -1,5 +1,5 @@
 import { createKafka, KafkaPublisher } from '@app/kafka';
-import { republishEvents } from '@app/publishing';
+import { republishEvents } from '@app/outbox';
 import { Option } from 'commander';
 import { CliCommand } from '../cli-command';
 import { position, uuid } from '../option-parsers';

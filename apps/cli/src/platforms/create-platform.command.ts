@@ -1,4 +1,4 @@
-import { isValidUsdAmount } from '@app/budgets';
+import { isValidUsdAmount } from '@app/end-users';
 import { createdPlatformKeyResponse, createPlatform, platformResponse } from '@app/platforms';
 import { InvalidArgumentError, Option } from 'commander';
 import { CliCommand } from '../cli-command';

@@ -1,5 +1,5 @@
 import { rebuildProjection, RebuildResult } from '@app/projections';
-import { projectionNamed, STREAM_PROJECTIONS } from '@app/read-models';
+import { projectionNamed, STREAM_PROJECTIONS } from '@app/projections';
 import { Option } from 'commander';
 import { CliCommand } from '../cli-command';
 import { ProgressReporter } from '../progress-reporter';

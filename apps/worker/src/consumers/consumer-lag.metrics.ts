@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import { createKafka, KafkaAdmin } from '@app/kafka';
-import { scrapedGauge } from '@app/observability';
+import { scrapedGauge } from '@app/http';
 import { APP_CONFIG } from '@app/config';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 

@@ -1,4 +1,4 @@
-import { openingEntryFor, toUsdString } from '@app/budgets';
+import { openingEntryFor, toUsdString } from '@app/end-users';
 import { EndUserCreatedV1, EndUserIntegrationEvent } from '@app/contracts';
 import { Sql, Statement } from '@app/persistence';
 import { Injectable } from '@nestjs/common';

@@ -1,6 +1,6 @@
 import { ApiError } from '@app/http';
 import { Database } from '@app/persistence';
-import { findEndUser } from '@app/read-models';
+import { findEndUser } from '@app/projections';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Page } from '../../pagination/page-query.dto';
 import { listLedger } from '../shared/budget-rows';

@@ -1,4 +1,4 @@
-import { AutoBudgetDecision, usdToNumber } from '@app/budgets';
+import { AutoBudgetDecision, usdToNumber } from '@app/end-users';
 import { EndUser } from '@app/end-users';
 import { ApiProperty } from '@nestjs/swagger';
 import { BudgetRow, LedgerRow } from './budget-rows';

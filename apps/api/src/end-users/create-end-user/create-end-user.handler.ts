@@ -1,6 +1,6 @@
-import { toUsdString } from '@app/budgets';
+import { toUsdString } from '@app/end-users';
 import { decide, EndUserCommand, EndUserState } from '@app/end-users';
-import { generateKey } from '@app/keys';
+import { generateKey } from '@app/platforms';
 import { Database } from '@app/persistence';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';

@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
-import { ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes, etagHeader } from '../../interface-documents/openapi.decorators';
+import { ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes, etagHeader } from '../../openapi/openapi.decorators';
 import { CreatedEndUserResponse } from '../shared/end-user.response';
 import { setEtag } from '../shared/stream-version';
 import { CreateEndUserCommand, CreateEndUserResult } from './create-end-user.command';

@@ -5,7 +5,7 @@ import { CurrentPlatform, RequestId } from '../../auth/current-principal.decorat
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiIfMatch, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiIfMatch, ApiPlatformRoutes } from '../../openapi/openapi.decorators';
 import { parseIfMatch } from '../shared/stream-version';
 import { DeleteEndUserCommand } from './delete-end-user.command';
 

@@ -2,7 +2,7 @@ import { endUserStreamId } from '@app/end-users';
 import { readStream } from '@app/event-store';
 import { ApiError } from '@app/http';
 import { Database } from '@app/persistence';
-import { findEndUser } from '@app/read-models';
+import { findEndUser } from '@app/projections';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EndUserResponse, endUserResponseFromRow, endUserResponseFromState } from '../shared/end-user.response';
 import { Versioned } from '../shared/stream-version';

@@ -6,7 +6,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes, etagHeader } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes, etagHeader } from '../../openapi/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
 import { setEtag } from '../shared/stream-version';
 import { GetEndUserQuery } from './get-end-user.query';

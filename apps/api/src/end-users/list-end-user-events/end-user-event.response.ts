@@ -1,7 +1,7 @@
 import { StoredEvent } from '@app/event-store';
 import { EndUserIntegrationEvent, INTEGRATION_EVENT_TYPES } from '@app/contracts';
 import { decodeEndUserEvent } from '@app/end-users';
-import { toIntegrationEvent } from '@app/publishing';
+import { toIntegrationEvent } from '@app/outbox';
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { END_USER_EVENT_DATA_MODELS } from './end-user-event-data.response';
 

@@ -5,7 +5,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiPlatformRoutes } from '../../openapi/openapi.decorators';
 import { Page } from '../../pagination/page-query.dto';
 import { PageResponse } from '../../pagination/page.response';
 import { EndUserEventResponse } from './end-user-event.response';

@@ -1,5 +1,5 @@
 import { Database } from '@app/persistence';
-import { listEndUsers } from '@app/read-models';
+import { listEndUsers } from '@app/projections';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Page } from '../../pagination/page-query.dto';
 import { EndUserResponse, endUserResponseFromRow } from '../shared/end-user.response';

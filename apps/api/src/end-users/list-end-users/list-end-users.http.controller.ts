@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
-import { ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiPlatformRoutes } from '../../openapi/openapi.decorators';
 import { Page } from '../../pagination/page-query.dto';
 import { PageResponse } from '../../pagination/page.response';
 import { EndUserResponse } from '../shared/end-user.response';

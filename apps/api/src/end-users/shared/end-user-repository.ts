@@ -1,11 +1,11 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { decodeEndUserEvent, encodeEndUserEvent, EndUserEvent, EndUserState, endUserStreamId, evolve, fold, initialState } from '@app/end-users';
 import { EventMetadata, readStream, runAppend, streamVersion, StreamVersionConflict, withAppendedEvents } from '@app/event-store';
-import { eventsAppended } from '@app/observability';
+import { eventsAppended } from '@app/http';
 import { outboxSignal, withOutboxRecords } from '@app/outbox';
 import { afterCommit, Database, Sql, Statement } from '@app/persistence';
-import { toOutboxRecord } from '@app/publishing';
-import { StreamAt, withEndUserProjections } from '@app/read-models';
+import { toOutboxRecord } from '@app/outbox';
+import { StreamAt, withEndUserProjections } from '@app/projections';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ExternalIdReleased, lockClaimHolder, releaseClaimOf, withClaimOf, withKeyHashes } from './end-user-write-tables';

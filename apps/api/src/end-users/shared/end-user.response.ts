@@ -1,5 +1,5 @@
 import { EndUser, IssuedApiKey, JsonObject } from '@app/end-users';
-import { EndUserRow } from '@app/read-models';
+import { EndUserRow } from '@app/projections';
 import { ApiProperty } from '@nestjs/swagger';
 import { BudgetResponse } from '../../budgets/shared/budget.response';
 

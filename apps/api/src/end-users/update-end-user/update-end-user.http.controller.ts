@@ -15,7 +15,7 @@ import {
   ApiJsonBodyErrors,
   ApiPlatformRoutes,
   etagHeader,
-} from '../../interface-documents/openapi.decorators';
+} from '../../openapi/openapi.decorators';
 import { EndUserResponse } from '../shared/end-user.response';
 import { parseIfMatch, setEtag } from '../shared/stream-version';
 import { UpdateEndUserCommand } from './update-end-user.command';

@@ -1,4 +1,4 @@
-import { CredentialsCipher } from '@app/keys';
+import { CredentialsCipher } from '@app/platforms';
 import { Database } from '@app/persistence';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';

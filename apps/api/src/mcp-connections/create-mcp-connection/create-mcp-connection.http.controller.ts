@@ -6,7 +6,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../openapi/openapi.decorators';
 import { McpConnectionResponse } from '../shared/mcp-connection.response';
 import { CreateMcpConnectionCommand } from './create-mcp-connection.command';
 import { CreateMcpConnectionRequest } from './create-mcp-connection.request.dto';

@@ -6,7 +6,7 @@ import { EndUserKeyGuard } from '../../auth/end-user-key.guard';
 import { EndUserPrincipal } from '../../auth/principal';
 import { GetEndUserQuery } from '../../end-users/get-end-user/get-end-user.query';
 import { EndUserResponse } from '../../end-users/shared/end-user.response';
-import { ApiErrorResponses, ApiSelfServiceRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiErrorResponses, ApiSelfServiceRoutes } from '../../openapi/openapi.decorators';
 
 /** The end user's own object, read exactly as the management route reads it. */
 @Controller('v1/me')

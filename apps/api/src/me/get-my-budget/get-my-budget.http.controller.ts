@@ -6,7 +6,7 @@ import { EndUserKeyGuard } from '../../auth/end-user-key.guard';
 import { EndUserPrincipal } from '../../auth/principal';
 import { GetBudgetQuery } from '../../budgets/get-budget/get-budget.query';
 import { BudgetResponse } from '../../budgets/shared/budget.response';
-import { ApiErrorResponses, ApiSelfServiceRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiErrorResponses, ApiSelfServiceRoutes } from '../../openapi/openapi.decorators';
 
 @Controller('v1/me/budget')
 @UseGuards(EndUserKeyGuard)

@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiProperty } from '@nestjs/swagger';
 import { CurrentEndUser } from '../../auth/current-principal.decorator';
 import { EndUserKeyGuard } from '../../auth/end-user-key.guard';
 import { EndUserPrincipal } from '../../auth/principal';
-import { ApiErrorResponses, ApiSelfServiceRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiErrorResponses, ApiSelfServiceRoutes } from '../../openapi/openapi.decorators';
 import { GetRateLimitsQuery } from '../../rate-limits/get-rate-limits/get-rate-limits.query';
 
 /** The limits that apply to the caller; `null` means no limit of that kind is set. */

@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
-import { ApiErrorResponses, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiErrorResponses, ApiPlatformRoutes } from '../../openapi/openapi.decorators';
 import { PlatformResponse } from '@app/platforms';
 import { GetPlatformQuery } from './get-platform.query';
 

@@ -1,4 +1,4 @@
-import { isValidUsdAmount } from '@app/budgets';
+import { isValidUsdAmount } from '@app/end-users';
 import { CodePointLength, IsJsonObject } from '@app/http';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';

@@ -5,7 +5,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiPlatformRoutes } from '../../openapi/openapi.decorators';
 import { DeleteRateLimitsCommand } from './delete-rate-limits.command';
 
 @Controller('v1/platforms/:platformId/end-users/:endUserId/rate-limits')

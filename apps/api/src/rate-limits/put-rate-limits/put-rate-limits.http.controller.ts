@@ -5,7 +5,7 @@ import { CurrentPlatform } from '../../auth/current-principal.decorator';
 import { PlatformKeyGuard } from '../../auth/platform-key.guard';
 import { PlatformPrincipal } from '../../auth/principal';
 import { requireUuid } from '../../auth/uuid';
-import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../interface-documents/openapi.decorators';
+import { ApiEndUserIdParam, ApiErrorResponses, ApiIdempotencyKey, ApiJsonBodyErrors, ApiPlatformRoutes } from '../../openapi/openapi.decorators';
 import { RateLimitsResponse } from '../shared/rate-limits.response';
 import { PutRateLimitsCommand } from './put-rate-limits.command';
 import { PutRateLimitsRequest } from './put-rate-limits.request.dto';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CredentialsCipher, parseCredentialsKey } from './credentials-cipher';
+import { parseCredentialsKey } from '@app/config';
+import { CredentialsCipher } from './credentials-cipher';
 
 describe('CredentialsCipher', () => {
   const cipher = new CredentialsCipher(randomBytes(32));

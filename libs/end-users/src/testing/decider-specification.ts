@@ -1,4 +1,4 @@
-import { Decider } from '@app/end-users';
+import type { Decider } from '../decider';
 
 /** given(events) / when(command) / then(events | error), as emmett's DeciderSpecification. */
 export function deciderSpecification<Command, Event, State>(decider: Decider<Command, Event, State>) {

@@ -3,8 +3,8 @@ import { EndUserEvent, EndUserState, evolve, initialState } from '@app/end-users
 import { Database, Statement } from '@app/persistence';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { acceptedBatches, commandSequenceArb, FOREIGN_PLATFORM, OWN_PLATFORM, splitAt } from '../../../test/support/end-user-arbitraries';
-import { expectedReadRows } from '../../../test/support/read-model-oracle';
+import { acceptedBatches, commandSequenceArb, FOREIGN_PLATFORM, OWN_PLATFORM, splitAt } from '../../../../test/support/end-user-arbitraries';
+import { expectedReadRows } from '../../../../test/support/read-model-oracle';
 import { STREAM_PROJECTIONS, withEndUserProjections } from './end-user-projections';
 import { StreamAt } from './stream-projection';
 

@@ -1,17 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-
-/** Only for development and tests: production refuses to start without MCP_CREDENTIALS_KEY. */
-export const DEVELOPMENT_CREDENTIALS_KEY = createHash('sha256').update('end-users development-only credentials key').digest();
-
-export function parseCredentialsKey(encoded: string): Buffer {
-  const key = /^[0-9a-fA-F]{64}$/.test(encoded) ? Buffer.from(encoded, 'hex') : Buffer.from(encoded, 'base64');
-  if (key.length !== 32) throw new Error('the credentials key must be 32 bytes');
-  return key;
-}
 
 /**
  * AES-256-GCM with a random IV per message. `context` (e.g. the owner and app) is authenticated

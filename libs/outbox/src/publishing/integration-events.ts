@@ -1,9 +1,9 @@
 /** Maps stored end-user events to the public contract; shared by the API (outbox) and the operator CLI (republish). */
-import { usdToNumber } from '@app/budgets';
+import { usdToNumber } from '@app/end-users';
 import { EndUserIntegrationEvent, KAFKA_HEADERS, PublicApiKey } from '@app/contracts';
 import { EndUserEvent, IssuedApiKey } from '@app/end-users';
 import { EventMetadata } from '@app/event-store';
-import { OutboxRecord } from '@app/outbox';
+import { OutboxRecord } from '../outbox-record';
 
 function publicKey(key: IssuedApiKey): PublicApiKey {
   return { id: key.keyId, key_prefix: key.keyPrefix, name: key.name, scopes: key.scopes, created_at: key.issuedAt };

@@ -1,7 +1,7 @@
 import { EndUserEvent, EndUserState, evolve, fold, initialState } from '@app/end-users';
 import fc from 'fast-check';
-import { acceptedBatches, commandSequenceArb, splitAt } from '../../../test/support/end-user-arbitraries';
-import { expectedReadRows } from '../../../test/support/read-model-oracle';
+import { acceptedBatches, commandSequenceArb, splitAt } from '../../../../test/support/end-user-arbitraries';
+import { expectedReadRows } from '../../../../test/support/read-model-oracle';
 import { STREAM_PROJECTIONS } from './end-user-projections';
 import { END_USER_API_KEYS_PROJECTION } from './end-user-api-keys.projection';
 import { END_USERS_PROJECTION } from './end-users.projection';
