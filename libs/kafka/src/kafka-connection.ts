@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaLogCreator } from './kafka-logging';
+import { silenceNegativeTimeoutWarnings } from './negative-timeout-warning';
 
 /**
  * One Kafka client identity (`clientId`) on the configured brokers, from which the producer, the
@@ -16,6 +17,7 @@ export class KafkaClient {
     brokers: string,
     readonly clientId: string,
   ) {
+    silenceNegativeTimeoutWarnings();
     this.kafkajs = new Kafka({
       clientId,
       brokers: brokers
