@@ -1,5 +1,4 @@
-import { AppConfig } from '@app/config';
-import { APP_CONFIG } from '@app/config';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { PlatformPrincipal } from './principal';

@@ -1,9 +1,8 @@
-import { AppConfig } from '@app/config';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { createKafka, KafkaPublisher } from '@app/kafka';
 import { outboxPublished } from '@app/http';
 import { OutboxRelay } from '@app/outbox';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG } from '@app/config';
 
 /**
  * Runs the outbox relay inside the API process, where the append transactions signal it after

@@ -1,7 +1,6 @@
-import { AppConfig } from '@app/config';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { createKafka, KafkaAdmin } from '@app/kafka';
 import { scrapedGauge } from '@app/http';
-import { APP_CONFIG } from '@app/config';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 
 /** Consumer lag per partition (latest offset minus the group's committed offset), read at scrape time. */

@@ -1,7 +1,6 @@
-import { AppConfig } from '@app/config';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { ConsumedMessage, createKafka, DeliveryControl, KafkaConsumer, KafkaPublisher } from '@app/kafka';
 import { workerMessages } from '@app/http';
-import { APP_CONFIG } from '@app/config';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { sendToDeadLetter } from '../dead-letter/dead-letter';
 import { PermanentMessageError } from '../reactions/reaction';

@@ -1,6 +1,5 @@
-import { AppConfig } from '@app/config';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { createKafka, KafkaAdmin } from '@app/kafka';
-import { APP_CONFIG } from '@app/config';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { withTimeout } from './with-timeout';

@@ -1,5 +1,4 @@
-import { AppConfig } from '@app/config';
-import { APP_CONFIG } from '@app/config';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { loggingParams } from './logging';
