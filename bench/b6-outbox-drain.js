@@ -24,9 +24,9 @@ const figure = {
     ctx.shared.b8FromB6 = [];
   },
   async rep(ctx, index) {
-    const pass = await drainAndConsume(ctx, { withBrokerStopped: true });
+    const pass = await drainAndConsume(ctx, { withBrokerStopped: true, keepMessages: true });
     ctx.shared.b8FromB6[index] = pass;
-    const raw = await rawProduce(ctx, pass.outbox_ids);
+    const raw = await rawProduce(ctx, pass);
     return { B6: { value: pass.relay.per_s, baseline: raw.per_s, extra: { pass, raw_producer: raw } } };
   },
 };

@@ -35,6 +35,11 @@ process.on('SIGWINCH', () => {
     return;
   }
   recording = false;
-  // Let the statement in flight finish its bookkeeping before writing.
-  setTimeout(() => fs.writeFileSync(process.env.BENCH_CAPTURE_FILE, JSON.stringify(captured)), 50);
+  // Let the statement in flight finish its bookkeeping before writing. Written aside and renamed:
+  // the harness reads the file as soon as it exists, which must not be halfway through the write.
+  setTimeout(() => {
+    const file = process.env.BENCH_CAPTURE_FILE;
+    fs.writeFileSync(`${file}.partial`, JSON.stringify(captured));
+    fs.renameSync(`${file}.partial`, file);
+  }, 50);
 });

@@ -260,6 +260,7 @@ class Context {
       OUTBOX_POLL_INTERVAL_MS: '50',
     };
     this.mcpKey = randomBytes(32).toString('hex');
+    this.dataKek = `bench:${randomBytes(32).toString('hex')}`;
   }
 
   get databaseUrl() {
@@ -278,6 +279,7 @@ class Context {
       PORT: String(this.apiPort),
       WORKER_PORT: String(this.workerPort),
       MCP_CREDENTIALS_KEY: this.mcpKey,
+      DATA_KEK: this.dataKek,
       ...extra,
     };
   }

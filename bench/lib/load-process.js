@@ -9,7 +9,7 @@
  *   open     fixed arrival rate (open loop): latency counts from each request's scheduled time, so a
  *            stalled server cannot hide its queue (no coordinated omission); optional lag probes
  *   rtt      raw kafkajs produce -> consume round trips with the app's producer and consumer settings
- *   produce  raw kafkajs producer sending outbox rows in the relay's batch size, one batch at a time
+ *   produce  raw kafkajs producer sending the backlog's messages in the relay's batch size, one batch at a time
  */
 const http = require('node:http');
 const { createHash, randomUUID } = require('node:crypto');
@@ -303,12 +303,13 @@ async function rtt() {
 }
 
 async function produce() {
-  const { Client } = require('pg');
-  const db = new Client({ connectionString: spec.databaseUrl });
-  await db.connect();
-  const { rows } = await db.query('SELECT message_key, payload, headers FROM outbox WHERE id BETWEEN $1 AND $2 ORDER BY id', spec.range);
-  await db.end();
-  const messages = rows.map((row) => ({ key: row.message_key, value: row.payload, headers: row.headers }));
+  // The backlog's messages as the relay sent them (bench/lib/backlog.js): the outbox rows hold them
+  // sealed, and only until they are published.
+  const messages = require('node:fs')
+    .readFileSync(spec.messagesFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   const producer = appProducer(kafka());
   await producer.connect();
   // One warm-up send (metadata, producer id), as the relay has after the broker returns.

@@ -1,7 +1,6 @@
 /* global fetch, URL */
 'use strict';
 /** Pieces several figures share: real creates, quiet points, the pgbench scripts, backlogs, seeding. */
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -9,6 +8,8 @@ const { performance } = require('node:perf_hooks');
 const { randomUUID } = require('node:crypto');
 const { ROOT, log, sleep, startBroker, stopBroker, cli } = require('./harness');
 const { load, pgbench, run } = require('./load');
+const { seedEndUsers } = require('./seed');
+const { insertBacklog } = require('./backlog');
 
 /** One create through the API; returns the response body. */
 async function createOne(ctx, externalId = `probe-${randomUUID()}`) {
@@ -215,31 +216,12 @@ async function createsMax(ctx) {
 }
 
 /**
- * A backlog of `count` end_user.created outbox rows, copied from a real one with fresh event,
- * end-user and budget ids (so the worker does the full work for each), in one INSERT.
- */
-async function insertBacklog(ctx, count, created) {
-  const [event] = await ctx.query('SELECT event_id FROM events WHERE stream_id = $1', [`end_user-${created.id}`]);
-  const [range] = await ctx.query(
-    `WITH template AS (SELECT topic, message_key, payload, headers::text AS headers, event_id::text AS event_id FROM outbox WHERE event_id = $1),
-          ids AS (SELECT gen_random_uuid()::text AS ev, gen_random_uuid()::text AS eu, gen_random_uuid()::text AS bu FROM generate_series(1, $2::int)),
-          inserted AS (
-            INSERT INTO outbox (event_id, topic, message_key, payload, headers)
-            SELECT ids.ev::uuid, t.topic, ids.eu, replace(replace(replace(t.payload, t.event_id, ids.ev), t.message_key, ids.eu), $3, ids.bu), replace(t.headers, t.event_id, ids.ev)::jsonb
-            FROM ids, template t
-            RETURNING id)
-     SELECT min(id)::text AS first, max(id)::text AS last, count(*)::int AS count FROM inserted`,
-    [event.event_id, count, created.budget.id],
-  );
-  return range;
-}
-
-/**
  * B6 and B8 in one pass: with the worker stopped (and for B6 the broker too), a backlog of outbox
- * rows; the broker returns and the relay drains it (rate from the rows' published_at); then the
- * worker starts on the pre-filled topic (rate from its inbox rows' processed_at).
+ * rows (backlog.js); the broker returns and the relay drains it (rate from the rows' published_at);
+ * then the worker starts on the pre-filled topic (rate from its inbox rows' processed_at). With
+ * `keepMessages`, the backlog's messages file is returned (`messages_file`) for rawProduce.
  */
-async function drainAndConsume(ctx, { withBrokerStopped }) {
+async function drainAndConsume(ctx, { withBrokerStopped, keepMessages = false }) {
   await ctx.startApps();
   const template = await createOne(ctx);
   await waitQuiet(ctx);
@@ -250,10 +232,23 @@ async function drainAndConsume(ctx, { withBrokerStopped }) {
   // every 10,000 changed rows): this machine's PostgreSQL runs with autovacuum off, and without it
   // every read of the relay walks the dead index entries that the drains before it left.
   await ctx.query('VACUUM (ANALYZE) outbox');
+  const insertStarted = performance.now();
   const range = await insertBacklog(ctx, ctx.sizes.backlog, template).catch(async (error) => {
     if (withBrokerStopped) startBroker();
     throw error;
   });
+  const insertS = (performance.now() - insertStarted) / 1000;
+  if (!keepMessages) fs.rmSync(range.messagesFile, { force: true });
+  try {
+    return { ...(await drainBacklog(ctx, range, withBrokerStopped)), backlog_insert_s: insertS, messages_file: keepMessages ? range.messagesFile : null };
+  } catch (error) {
+    fs.rmSync(range.messagesFile, { force: true });
+    throw error;
+  }
+}
+
+/** The broker back (if it was stopped), the relay's drain of the backlog `range`, then the worker's. */
+async function drainBacklog(ctx, range, withBrokerStopped) {
   let brokerStartS = null;
   if (withBrokerStopped) {
     await sleep(1000);
@@ -304,23 +299,28 @@ async function drainAndConsume(ctx, { withBrokerStopped }) {
   };
 }
 
-/** The raw producer: the same rows, same settings and batch size, to a topic nobody consumes. */
-async function rawProduce(ctx, outboxIds) {
-  return load({
-    kind: 'produce',
-    brokers: ctx.brokers,
-    topic: `${ctx.topic}.raw`,
-    databaseUrl: ctx.databaseUrl,
-    range: outboxIds,
-    batchSize: Number(ctx.appSettings.OUTBOX_BATCH_SIZE),
-  });
+/**
+ * The raw producer: the same messages as the backlog of `pass` (kept by drainAndConsume with
+ * keepMessages), same settings and batch size, to a topic nobody consumes.
+ */
+async function rawProduce(ctx, pass) {
+  try {
+    return await load({
+      kind: 'produce',
+      brokers: ctx.brokers,
+      topic: `${ctx.topic}.raw`,
+      messagesFile: pass.messages_file,
+      batchSize: Number(ctx.appSettings.OUTBOX_BATCH_SIZE),
+    });
+  } finally {
+    fs.rmSync(pass.messages_file, { force: true });
+  }
 }
-
-const SEED_SQL = path.join(ROOT, 'bench', 'seed-events-deterministic.sql');
 
 /**
  * A database of its own with `users` end users of one platform seeded straight into the event
- * store (bench/seed-events-deterministic.sql), read tables empty until a rebuild.
+ * store as the service writes them (bench/lib/seed.js: sealed events, data keys under the apps'
+ * DATA_KEK, external-id claims), read tables empty until a rebuild.
  */
 async function seedDatabase(ctx, users) {
   await ctx.stopApps();
@@ -328,38 +328,15 @@ async function seedDatabase(ctx, users) {
   ctx.dbName = `${ctx.writeDb}_seeded`;
   await ctx.freshDatabase();
   ctx.platform = ctx.createPlatform('bench seeded');
-  const started = performance.now();
-  const url = new URL(ctx.databaseUrl);
-  execFileSync(
-    'psql',
-    [
-      '-h',
-      url.hostname,
-      '-p',
-      url.port || '5432',
-      '-U',
-      url.username || 'postgres',
-      '-d',
-      ctx.dbName,
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-v',
-      `users=${users}`,
-      '-v',
-      `platform='${ctx.platform.id}'`,
-      '-f',
-      SEED_SQL,
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+  const seed = await seedEndUsers({ databaseUrl: ctx.databaseUrl, dataKek: ctx.dataKek, platformId: ctx.platform.id, users });
+  const vacuumStarted = performance.now();
+  await ctx.query('VACUUM ANALYZE events, end_user_data_keys, end_user_external_ids');
+  const vacuumS = (performance.now() - vacuumStarted) / 1000;
+  log(
+    `seeded ${users} users (${seed.events} events, ${seed.data_keys} data keys) in ${seed.seconds.toFixed(1)} s ` +
+      `(${Math.round(seed.users_per_s)} users/s, ${Math.round(seed.events_per_s)} events/s; VACUUM ANALYZE ${vacuumS.toFixed(1)} s) into ${ctx.dbName}`,
   );
-  const seedS = (performance.now() - started) / 1000;
-  const [{ events }] = await ctx.query("SELECT count(*)::int AS events FROM events WHERE stream_id LIKE 'end_user-%'");
-  await ctx.query('VACUUM ANALYZE events');
-  log(`seeded ${users} users (${events} events) in ${seedS.toFixed(1)} s into ${ctx.dbName}`);
-  ctx.shared.seeded = { dbName: ctx.dbName, platform: ctx.platform, users, events, seed_s: seedS };
+  ctx.shared.seeded = { dbName: ctx.dbName, platform: ctx.platform, users, events: seed.events, seed_s: seed.seconds, vacuum_s: vacuumS, seed };
   return ctx.shared.seeded;
 }
 
@@ -370,6 +347,9 @@ function rebuildEndUsers(ctx) {
   const wallS = (performance.now() - started) / 1000;
   const result = printed.rebuilt[0];
   if (!result.verification.matches) throw new Error('rebuild verification failed');
+  // An unreadable seed (no or wrong data keys) folds to erased users: an empty table that verifies.
+  const seeded = ctx.shared.seeded?.dbName === ctx.dbName ? ctx.shared.seeded.users : null;
+  if (seeded !== null && result.rowsWritten !== seeded) throw new Error(`the rebuild wrote ${result.rowsWritten} rows for ${seeded} seeded users`);
   return { ...result, wall_s: wallS };
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /*
- * Creates the project's Kafka topics if they are missing and makes sure the
- * group coordinator (__consumer_offsets) is ready, so the first consumer does
- * not spend seconds on "group coordinator is not available". Also connects one
+ * Creates the project's Kafka topics if they are missing, sets their retention
+ * (also on topics that already exist), and makes sure the group coordinator
+ * (__consumer_offsets) is ready, so the first consumer does not spend seconds
+ * on "group coordinator is not available". Also connects one
  * idempotent producer (no message is sent) so the broker has fetched its first
  * producer-id block: otherwise the app's first idempotent producer gets a
  * retriable "coordinator is loading" error logged by kafkajs.
@@ -16,6 +17,7 @@
  *   KAFKA_DLT_TOPIC             default <KAFKA_TOPIC>.dlt
  *   KAFKA_TOPIC_PARTITIONS      default 6
  *   KAFKA_DLT_TOPIC_PARTITIONS  default KAFKA_TOPIC_PARTITIONS
+ *   KAFKA_TOPIC_RETENTION_MS    retention.ms of both topics, default 604800000 (7 days)
  *   KAFKA_ENSURE_TIMEOUT        seconds for the whole run, default 60
  *
  * Exit code: 0 on success, 1 on failure, 2 when kafkajs cannot be loaded.
@@ -32,13 +34,13 @@ try {
   log(`cannot load kafkajs (${err.code || err.message}): run npm install, or set NODE_PATH`);
   process.exit(2);
 }
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { ConfigResourceTypes, ConfigSource, Kafka, logLevel, Partitioners } = kafkajs;
 
 function positiveInt(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
+  const n = /^[0-9]+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
     log(`invalid ${name}=${raw}: expected a positive integer`);
     process.exit(1);
   }
@@ -53,6 +55,11 @@ const topic = process.env.KAFKA_TOPIC || 'end-users.events.v1';
 const dltTopic = process.env.KAFKA_DLT_TOPIC || `${topic}.dlt`;
 const partitions = positiveInt('KAFKA_TOPIC_PARTITIONS', 6);
 const dltPartitions = positiveInt('KAFKA_DLT_TOPIC_PARTITIONS', partitions);
+// The public topic carries end users' personal data in the clear; after an erasure
+// (end_user.deleted) the broker's copies must expire, so no infinite retention (-1)
+// here. The dead-letter topic holds byte-for-byte copies of the same messages: same
+// retention. The default is the one docs/asyncapi.yaml states.
+const retentionMs = positiveInt('KAFKA_TOPIC_RETENTION_MS', 7 * 24 * 60 * 60 * 1000);
 const timeoutMs = positiveInt('KAFKA_ENSURE_TIMEOUT', 60) * 1000;
 const deadline = Date.now() + timeoutMs;
 
@@ -107,9 +114,54 @@ async function retry(step, fn) {
   throw new Error(`${step}: gave up after ${attempt} attempts: ${lastError && lastError.message}`);
 }
 
+/**
+ * Makes retention.ms a setting of the topic itself, equal to retentionMs. kafkajs only has the
+ * legacy AlterConfigs request, which replaces all of a topic's own settings with the ones sent:
+ * the others are read first and sent again, so cleanup.policy and the rest survive.
+ */
+async function ensureRetention(name) {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name }],
+  });
+  const own = described.resources[0].configEntries.filter((entry) =>
+    entry.configSource === undefined ? !entry.isDefault : entry.configSource === ConfigSource.TOPIC_CONFIG,
+  );
+  const current = own.find((entry) => entry.configName === 'retention.ms');
+  if (current && current.configValue === String(retentionMs)) {
+    log(`topic ${name} retention.ms=${retentionMs} (unchanged)`);
+    return;
+  }
+  const kept = own.filter((entry) => entry.configName !== 'retention.ms');
+  const hidden = kept.filter((entry) => entry.isSensitive || entry.configValue === null);
+  if (hidden.length > 0) {
+    // Its value cannot be read back, so re-sending the settings would erase it.
+    throw new Error(
+      `topic ${name} has settings whose values are hidden (${hidden.map((e) => e.configName).join(', ')}): set retention.ms=${retentionMs} by hand`,
+    );
+  }
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configEntries: [...kept.map((entry) => ({ name: entry.configName, value: entry.configValue })), { name: 'retention.ms', value: String(retentionMs) }],
+      },
+    ],
+  });
+  const was = current ? current.configValue : `not set on the topic, broker default ${describedValue(described, 'retention.ms')}`;
+  log(`topic ${name} retention.ms=${retentionMs} (altered; was ${was})`);
+}
+
+function describedValue(described, configName) {
+  const entry = described.resources[0].configEntries.find((e) => e.configName === configName);
+  return entry ? entry.configValue : 'unknown';
+}
+
 async function main() {
   const started = Date.now();
-  log(`brokers=${brokers.join(',')} topic=${topic} (${partitions}) dlt=${dltTopic} (${dltPartitions})`);
+  log(`brokers=${brokers.join(',')} topic=${topic} (${partitions}) dlt=${dltTopic} (${dltPartitions}) retention.ms=${retentionMs}`);
 
   const cluster = await retry('connect', async () => {
     try {
@@ -146,15 +198,23 @@ async function main() {
           topic: t.topic,
           numPartitions: t.numPartitions,
           replicationFactor: 1,
-          configEntries: [{ name: 'cleanup.policy', value: 'delete' }],
+          configEntries: [
+            { name: 'cleanup.policy', value: 'delete' },
+            { name: 'retention.ms', value: String(retentionMs) },
+          ],
         })),
       });
     } catch (err) {
       // Created concurrently by someone else: the next round sees it.
       if (err.type !== 'TOPIC_ALREADY_EXISTS' && !String(err.message).includes('already exists')) throw err;
     }
-    for (const t of missing) log(`topic ${t.topic} created with ${t.numPartitions} partition(s)`);
+    for (const t of missing) log(`topic ${t.topic} created with ${t.numPartitions} partition(s), retention.ms=${retentionMs}`);
     return false; // loop once more to confirm through listTopics/metadata
+  });
+
+  await retry('topic retention', async () => {
+    for (const t of wanted) await ensureRetention(t.topic);
+    return true;
   });
 
   await retry('group coordinator', async () => {

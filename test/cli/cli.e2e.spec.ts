@@ -15,6 +15,10 @@ const README_COMMANDS = [
   ['projections', 'rebuild'],
   ['projections', 'status'],
   ['events', 'republish'],
+  // Run by data-keys-rewrap.e2e.spec.ts, on a database of its own: it rewraps every key of the table.
+  ['data-keys', 'rewrap'],
+  // Run by test/operations/seal-legacy-events.e2e.spec.ts, on a database of its own: it seals every legacy stream.
+  ['data-keys', 'seal-legacy'],
 ];
 /** Help and usage errors must not need a database, nor even a valid environment; colours are never used. */
 const NO_DATABASE = { ...UNREACHABLE_DATABASE, PORT: 'eighty', FORCE_COLOR: '1' };

@@ -79,7 +79,11 @@ describe('interface documents (docs/openapi.json, docs/asyncapi.yaml)', () => {
     it('names the fields of each event of the history route exactly as its JSON Schema does', () => {
       for (const type of INTEGRATION_EVENT_TYPES) {
         const documented = Object.keys(openapi.components.schemas[END_USER_EVENT_DATA_MODELS[type].name].properties).sort();
-        const contract = Object.keys((INTEGRATION_EVENT_SCHEMAS[type] as Json).properties.data.properties).sort();
+        // A deprecated property (end_user.deleted's external_id, no longer sent) is not documented for the history.
+        const properties: Record<string, { deprecated?: boolean }> = (INTEGRATION_EVENT_SCHEMAS[type] as Json).properties.data.properties;
+        const contract = Object.keys(properties)
+          .filter((name) => !properties[name].deprecated)
+          .sort();
         expect({ type, fields: documented }).toEqual({ type, fields: contract });
       }
     });

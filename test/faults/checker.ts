@@ -1,11 +1,13 @@
-import { projectionStatuses, StreamFolder } from '@app/projections';
+import { END_USER_EVENTS, END_USER_EVENTS_PARAMS, EVENT_COLUMNS, projectionStatuses, StreamFolder } from '@app/projections';
 import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, StreamProjection } from '@app/projections';
 import { Database } from '@app/persistence';
+import { decodeEndUserEvent, endUserStreamId, PersonalFieldCipher } from '@app/end-users';
 import type { Pool } from 'pg';
 import { insertRows, tableChecksum } from '../../libs/projections/src/projection-tables';
 import { sleep } from './harness/env';
 import { groupLag, readTopic, TopicMessage } from './harness/kafka';
 import type { Op } from './harness/load';
+import { testDataKeys } from '../support/data-keys';
 
 /**
  * The fault suite's checker. After a scenario it waits for the pipeline to drain, then reads the
@@ -69,7 +71,10 @@ interface EventRow {
   stream_version: number;
   event_type: string;
   schema_version: number;
+  /** The event's data as the codec decodes it (personal fields empty when the user is erased). */
   payload: any;
+  /** The user's data key is destroyed: its personal fields are not readable. */
+  erased?: boolean;
   metadata: { requestId?: string | null; occurredAt?: string };
   recorded_at: Date;
 }
@@ -83,6 +88,13 @@ interface Stream {
 }
 
 const MAX_LISTED = 40;
+
+/** The cipher of every end-user stream that still has its data key, by stream id. */
+async function streamCiphers(db: Pool): Promise<Map<string, PersonalFieldCipher>> {
+  const dataKeys = testDataKeys();
+  const keys = await rows<{ end_user_id: string; kek_id: string; wrapped_key: Buffer }>(db, 'SELECT end_user_id, kek_id, wrapped_key FROM end_user_data_keys');
+  return new Map(keys.map((key) => [endUserStreamId(key.end_user_id), dataKeys.cipherFor(key.end_user_id, { kekId: key.kek_id, wrapped: key.wrapped_key })]));
+}
 
 export async function runChecker(target: CheckTarget, partial: Partial<CheckOptions> & { ops: Op[] }): Promise<CheckReport> {
   const options: CheckOptions = { foreignMessages: 0, deadLetters: 0, drainTimeoutMs: 120_000, allowRejected: () => false, ...partial };
@@ -128,6 +140,14 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
     rows<{ end_user_id: string }>(db, 'SELECT end_user_id FROM end_user_rate_limits'),
     rows<{ end_user_id: string }>(db, 'SELECT end_user_id FROM mcp_connections'),
   ]);
+  // Payloads are read only through the event codec, with each user's data key; an erased user's
+  // personal fields cannot be read (that is the point), its facts can.
+  const ciphers = await streamCiphers(db);
+  for (const event of events) {
+    const cipher = ciphers.get(event.stream_id) ?? null;
+    event.erased = cipher === null;
+    event.payload = decodeEndUserEvent({ type: event.event_type, schemaVersion: event.schema_version, data: event.payload }, cipher).data;
+  }
   const topicMessages = await readTopic(target.brokers, target.topic);
   const deadLetterMessages = await readTopic(target.brokers, target.dlt);
 
@@ -164,7 +184,7 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
   // --- 1. acknowledged writes ----------------------------------------------------------------------
   const createdByExternalId = new Map<string, Stream[]>();
   for (const stream of streams.values()) {
-    if (!stream.created) continue;
+    if (!stream.created || stream.created.erased) continue;
     const key = `${stream.created.payload.platformId}/${stream.created.payload.externalId}`;
     createdByExternalId.set(key, [...(createdByExternalId.get(key) ?? []), stream]);
   }
@@ -190,11 +210,12 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
       flag('loss', `acknowledged create ${op.externalId} (${op.status}, id ${id}) has no stream/EndUserCreated`);
       continue;
     }
-    if (stream.created.payload.externalId !== op.externalId || stream.created.payload.platformId !== platformId) {
+    // An erased user's external id cannot be read any more: only its platform is checked.
+    if ((!stream.created.erased && stream.created.payload.externalId !== op.externalId) || stream.created.payload.platformId !== platformId) {
       flag('other', `acknowledged create ${op.externalId} maps to stream ${stream.id} of ${stream.created.payload.externalId}`);
     }
     const sameExternal = createdByExternalId.get(key) ?? [];
-    if (sameExternal.length !== 1) flag('duplicate', `external id ${op.externalId}: ${sameExternal.length} streams created`);
+    if (!stream.created.erased && sameExternal.length !== 1) flag('duplicate', `external id ${op.externalId}: ${sameExternal.length} streams created`);
     const row = readRowById.get(id);
     if (stream.deleted) {
       if (row) flag('other', `deleted user ${id} still has a read row`);
@@ -385,7 +406,7 @@ export async function runChecker(target: CheckTarget, partial: Partial<CheckOpti
         `${projection.table} differs from a fresh fold of the events: table ${result.checksum}, fold ${result.expectedChecksum}; e.g. ${result.sample.join(', ')}`,
       );
   }
-  const [status] = (await projectionStatuses(new Database(db))).filter((entry) => entry.projection === 'end_users');
+  const [status] = (await projectionStatuses(new Database(db), testDataKeys())).filter((entry) => entry.projection === 'end_users');
   if (status.platformsWithWrongTotal)
     flag('other', `${status.platformsWithWrongTotal} platform(s) have a maintained end-user total that differs from their rows`);
 
@@ -519,10 +540,10 @@ async function verifyProjection(
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const live = await tableChecksum(client, projection.table);
     await client.query(`CREATE TEMP TABLE ${expected} (LIKE ${projection.table}) ON COMMIT DROP`);
-    await client.query(
-      "DECLARE faults_events NO SCROLL CURSOR FOR SELECT global_position, stream_id, stream_version, event_type, schema_version, payload FROM events WHERE stream_id LIKE 'end_user-%' ORDER BY stream_id, stream_version",
-    );
-    const folder = new StreamFolder();
+    await client.query(`DECLARE faults_events NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} ${END_USER_EVENTS} ORDER BY stream_id, stream_version`, [
+      ...END_USER_EVENTS_PARAMS,
+    ]);
+    const folder = new StreamFolder(testDataKeys());
     for (;;) {
       const page = await client.query(`FETCH 5000 FROM faults_events`);
       const finished = page.rows.length === 0 ? folder.flush() : folder.push(page.rows);

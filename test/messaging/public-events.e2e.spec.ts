@@ -98,7 +98,8 @@ describe('public events on the topic (a downstream consumer)', () => {
       scopes: ['inference'],
       created_at: repeat.api_key.created_at,
     });
-    expect(deleted.data.external_id).toBe(user.external_id);
+    // The delete erased the user's personal data: its notice carries none (docs/privacy.md).
+    expect(deleted.data).toEqual({ deleted_at: expect.any(String) });
 
     expectNoSecrets(messages, secrets);
   });

@@ -4,6 +4,7 @@ import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION } from '@app/project
 import request from 'supertest';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { createTestPlatform, openTestDatabase, TestPlatform } from '../support/database';
+import { testDataKeys } from '../support/data-keys';
 
 /** Rebuilds run against the shared test database while the API serves and writes through it. */
 describe('projection rebuild', () => {
@@ -53,7 +54,7 @@ describe('projection rebuild', () => {
     const load = writeWhile(() => !rebuilding);
     try {
       for (const projection of [END_USERS_PROJECTION, END_USER_API_KEYS_PROJECTION]) {
-        const result = await rebuildProjection(db, projection);
+        const result = await rebuildProjection(db, testDataKeys(), projection);
         expect(result.verification.matches).toBe(true);
         expect(result.verification.rows).toBe(result.verification.expectedRows);
         expect(result.switchBlockedMs).toBeLessThan(5_000);
@@ -65,11 +66,11 @@ describe('projection rebuild', () => {
     expect(failures).toEqual([]);
     expect(writes).toBeGreaterThan(0);
     // After the writers stopped: nothing lags and a second verification still matches.
-    for (const status of await projectionStatuses(db)) {
+    for (const status of await projectionStatuses(db, testDataKeys())) {
       expect(status.streamsBehind).toBe(0);
       if (status.projection === 'end_users') expect(status.platformsWithWrongTotal).toBe(0);
     }
-    const again = await rebuildProjection(db, END_USERS_PROJECTION);
+    const again = await rebuildProjection(db, testDataKeys(), END_USERS_PROJECTION);
     expect(again.verification.matches).toBe(true);
   }, 120_000);
 
@@ -80,10 +81,10 @@ describe('projection rebuild', () => {
     await db.query('DELETE FROM end_users WHERE id = $1', [second.body.id]);
     await db.query('DELETE FROM end_user_api_keys WHERE end_user_id = $1', [second.body.id]);
     await db.query('UPDATE platform_end_user_counts SET count = count + 7 WHERE platform_id = $1', [platform.id]);
-    expect((await projectionStatuses(db)).find((s) => s.projection === 'end_users')!.streamsBehind).toBeGreaterThanOrEqual(1);
+    expect((await projectionStatuses(db, testDataKeys())).find((s) => s.projection === 'end_users')!.streamsBehind).toBeGreaterThanOrEqual(1);
 
-    await rebuildProjection(db, END_USERS_PROJECTION);
-    await rebuildProjection(db, END_USER_API_KEYS_PROJECTION);
+    await rebuildProjection(db, testDataKeys(), END_USERS_PROJECTION);
+    await rebuildProjection(db, testDataKeys(), END_USER_API_KEYS_PROJECTION);
 
     const repaired = await request(api.server).get(`/v1/platforms/${platform.id}/end-users/${first.body.id}`).set(bearer(platform.key));
     expect(repaired.body).toMatchObject({ display_name: null, is_active: true });
@@ -95,7 +96,10 @@ describe('projection rebuild', () => {
   }, 60_000);
 
   it('runs one rebuild of a projection at a time', async () => {
-    const results = await Promise.allSettled([rebuildProjection(db, END_USERS_PROJECTION), rebuildProjection(db, END_USERS_PROJECTION)]);
+    const results = await Promise.allSettled([
+      rebuildProjection(db, testDataKeys(), END_USERS_PROJECTION),
+      rebuildProjection(db, testDataKeys(), END_USERS_PROJECTION),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused?.reason).toBeInstanceOf(RebuildAlreadyRunning);
@@ -109,7 +113,7 @@ describe('projection rebuild', () => {
       return row;
     };
     const before = await counts();
-    await rebuildProjection(db, END_USERS_PROJECTION);
+    await rebuildProjection(db, testDataKeys(), END_USERS_PROJECTION);
     expect(await counts()).toEqual(before);
   }, 60_000);
 });

@@ -446,7 +446,7 @@ const digest = (from: string) => `(SELECT count(*) || ':' || coalesce(sum(hashte
 /**
  * Count and order-independent checksum of every row a request of the tenant can write, table by
  * table: events (its streams and every event its key wrote), the read tables, the outbox (without
- * the relay's bookkeeping columns), idempotency keys, rate limits, MCP connections, the platform.
+ * the relay's bookkeeping columns, and without the payload, sealed and emptied once published), idempotency keys, rate limits, MCP connections, the platform.
  * Budgets and the ledger are left out: only the worker writes them, whenever it gets to an event.
  */
 export async function tenantFingerprint(db: Database, scope: TenantScope): Promise<Record<string, string>> {
@@ -459,7 +459,7 @@ export async function tenantFingerprint(db: Database, scope: TenantScope): Promi
        ${digest(`end_user_api_keys t WHERE ${ownedBy}`)} AS end_user_api_keys,
        ${digest(`end_user_key_hashes t WHERE ${ownedBy}`)} AS end_user_key_hashes,
        ${digest(`end_user_external_ids t WHERE ${ownedBy}`)} AS end_user_external_ids,
-       ${digest(`(SELECT event_id, topic, message_key, payload, headers FROM outbox WHERE id > $5 AND payload LIKE '%"platform_id":"' || $1 || '"%') t`)} AS outbox,
+       ${digest(`(SELECT event_id, topic, message_key, headers FROM outbox WHERE id > $5 AND message_key IN (SELECT id::text FROM end_users WHERE platform_id = $1)) t`)} AS outbox,
        ${digest('idempotency_keys t WHERE platform_id = $1')} AS idempotency_keys,
        ${digest(`end_user_rate_limits t WHERE ${ownedBy}`)} AS rate_limits,
        ${digest(`mcp_connections t WHERE ${ownedBy}`)} AS mcp_connections,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Admin, Consumer, IHeaders, Kafka, logLevel, Partitioners, Producer, RecordMetadata } from 'kafkajs';
+import { Admin, ConfigResourceTypes, ConfigSource, Consumer, IHeaders, Kafka, logLevel, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { eventually } from './worker';
 
 /**
@@ -254,6 +254,32 @@ export async function ensureTopic(topic: string, numPartitions: number): Promise
         if (!/already exists/i.test(error.message)) throw error;
       });
     }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The settings `topic` has of its own (not inherited from the broker), by name. */
+export async function topicOwnSettings(topic: string): Promise<Record<string, string>> {
+  const admin = testKafka('end-users-tests-admin').admin();
+  await admin.connect();
+  try {
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
+    const own = described.resources[0].configEntries.filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG);
+    return Object.fromEntries(own.map((entry) => [entry.configName, entry.configValue]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes the topics that exist among `topics` (a test's own, never the shared one). */
+export async function deleteTopics(topics: string[]): Promise<void> {
+  const admin = testKafka('end-users-tests-admin').admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((topic) => existing.has(topic));
+    if (present.length > 0) await admin.deleteTopics({ topics: present });
   } finally {
     await admin.disconnect();
   }

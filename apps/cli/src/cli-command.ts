@@ -1,5 +1,6 @@
 import type { AppConfig } from '@app/config';
 import type { Database } from '@app/persistence';
+import type { DataKeys } from '@app/personal-data';
 import type { Argument, Option } from 'commander';
 
 /**
@@ -23,6 +24,8 @@ export interface CommandContext {
   readonly config: AppConfig;
   /** The database, connected on first use and closed once the command has ended. */
   readonly database: Database;
+  /** The end users' data keys, on the KEKs of DATA_KEK: for every reader of personal fields. */
+  readonly dataKeys: DataKeys;
   /** The command's result: one JSON document on stdout, so scripts can pipe it into jq. */
   printJson(value: unknown): void;
   /** A line for the operator on stderr (progress, summaries), never mixed into the result. */

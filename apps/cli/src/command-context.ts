@@ -1,5 +1,6 @@
 import { AppConfig, loadConfig } from '@app/config';
 import { Database } from '@app/persistence';
+import { DataKeys, KekRing } from '@app/personal-data';
 import { CommandContext } from './cli-command';
 
 export interface CliIo {
@@ -16,6 +17,7 @@ export interface CliIo {
 export class LazyCommandContext implements CommandContext {
   private loadedConfig?: AppConfig;
   private connected?: Database;
+  private keys?: DataKeys;
 
   constructor(private readonly io: CliIo) {}
 
@@ -26,6 +28,10 @@ export class LazyCommandContext implements CommandContext {
   get database(): Database {
     // Operator commands (rebuilds build indexes on large tables) run without a statement deadline.
     return (this.connected ??= Database.connect({ ...this.config, DB_POOL_MAX: 2, DB_STATEMENT_TIMEOUT_MS: 0 }, 'end-users-cli'));
+  }
+
+  get dataKeys(): DataKeys {
+    return (this.keys ??= new DataKeys(new KekRing(this.config.dataKeks)));
   }
 
   // Bound, so that a command may destructure them from its context.

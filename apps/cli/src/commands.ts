@@ -1,4 +1,6 @@
 import { CliCommand } from './cli-command';
+import { rewrapDataKeysCommand } from './data-keys/rewrap-data-keys.command';
+import { sealLegacyEventsCommand } from './data-keys/seal-legacy-events.command';
 import { republishEventsCommand } from './events/republish-events.command';
 import { createPlatformKeyCommand } from './platforms/create-platform-key.command';
 import { createPlatformCommand } from './platforms/create-platform.command';
@@ -12,6 +14,8 @@ export const COMMANDS: readonly CliCommand[] = [
   rebuildProjectionsCommand,
   projectionsStatusCommand,
   republishEventsCommand,
+  rewrapDataKeysCommand,
+  sealLegacyEventsCommand,
 ];
 
 /** The groups commands sit under, by path. */
@@ -20,4 +24,5 @@ export const COMMAND_GROUPS: Readonly<Record<string, string>> = {
   'platforms keys': 'Manage platform keys',
   projections: 'Inspect and rebuild read models',
   events: 'Work with the event store',
+  'data-keys': "Manage the end users' data keys",
 };

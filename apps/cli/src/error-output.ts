@@ -6,7 +6,7 @@
  */
 
 /** Variables whose values are secrets wherever they appear (MCP_CREDENTIALS_KEY, PGPASSWORD, ...). */
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|_KEY)$/i;
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|_KEY|_KEK)$/i;
 /** A password in any URL's user info: `scheme://user:password@host`. */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
 const MASK = '***';

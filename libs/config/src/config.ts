@@ -1,9 +1,25 @@
-import { DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey } from './secret-keys';
+import { DEVELOPMENT_CREDENTIALS_KEY, DEVELOPMENT_DATA_KEK, type KeyEncryptionKey, parseCredentialsKey, parseKekRing } from './secret-keys';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateBy, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
+
+/** The problem parseKekRing finds in a DATA_KEK value, in its own words (which never show a key). */
+function kekRingProblem(value: unknown): string | undefined {
+  try {
+    parseKekRing(String(value));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const IsKekRing = () =>
+  ValidateBy({
+    name: 'isKekRing',
+    validator: { validate: (value) => kekRingProblem(value) === undefined, defaultMessage: (args) => `DATA_KEK ${kekRingProblem(args?.value)}` },
+  });
 
 /** Every setting comes from the environment; the defaults run the whole system on one developer machine. */
 export class AppConfig {
@@ -94,20 +110,33 @@ export class AppConfig {
   @Max(100)
   WORKER_MAX_ATTEMPTS = 5;
 
-  /** 32 bytes, base64 or hex: the AES-256-GCM key for MCP credentials. Required in production. */
+  /** 32 bytes, base64 or hex: the AES-256-GCM key of stored idempotent responses (the name is historical: MCP credentials are sealed with each user's data key). Required in production. */
   @IsOptional()
   @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'MCP_CREDENTIALS_KEY must be 32 bytes as 64 hex characters or 44 base64 characters' })
   MCP_CREDENTIALS_KEY?: string;
 
+  /**
+   * The key-encryption keys that wrap each end user's data key: `id:hex64[,id:hex64...]`, the first
+   * wraps new data keys, the others still unwrap. Required in production.
+   */
+  @IsOptional()
+  @IsKekRing()
+  DATA_KEK?: string;
+
   get deadLetterTopic(): string {
     return this.KAFKA_DLT_TOPIC || `${this.KAFKA_TOPIC}.dlt`;
+  }
+
+  /** The parsed DATA_KEK, or the development KEK when it is unset (which loadConfig allows only outside production). */
+  get dataKeks(): KeyEncryptionKey[] {
+    return this.DATA_KEK ? parseKekRing(this.DATA_KEK) : [DEVELOPMENT_DATA_KEK];
   }
 }
 
 export class ConfigError extends Error {}
 
 /** Variables whose value never appears in an error message (nor, therefore, in a log). */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_CREDENTIALS_KEY']);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_CREDENTIALS_KEY', 'DATA_KEK']);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
@@ -118,8 +147,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   if (config.NODE_ENV === 'production') {
-    const problem = productionCredentialsKeyProblem(config.MCP_CREDENTIALS_KEY);
-    if (problem) throw new ConfigError(`Invalid configuration:\n  MCP_CREDENTIALS_KEY ${problem}`);
+    const credentialsKey = productionCredentialsKeyProblem(config.MCP_CREDENTIALS_KEY);
+    const kekRing = productionKekRingProblem(config.DATA_KEK);
+    const problems = [credentialsKey && `MCP_CREDENTIALS_KEY ${credentialsKey}`, kekRing && `DATA_KEK ${kekRing}`].filter(Boolean);
+    if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   return config;
 }
@@ -133,6 +164,18 @@ function productionCredentialsKeyProblem(encoded: string | undefined): string | 
   const key = parseCredentialsKey(encoded);
   if (key.every((byte) => byte === 0)) return 'is all zeros, a placeholder: production needs a random key (openssl rand -hex 32)';
   if (key.equals(DEVELOPMENT_CREDENTIALS_KEY)) return 'is the development key, which is public: production needs a random key (openssl rand -hex 32)';
+  return undefined;
+}
+
+/** The same rules for every key-encryption key of DATA_KEK, named by id (an id is not secret). */
+function productionKekRingProblem(encoded: string | undefined): string | undefined {
+  const generate = 'echo "k1:$(openssl rand -hex 32)"';
+  if (!encoded) return `is required when NODE_ENV=production (id:key pairs, each key 32 random bytes as hex: ${generate})`;
+  const ring = parseKekRing(encoded);
+  const zero = ring.find((kek) => kek.key.every((byte) => byte === 0));
+  if (zero) return `key "${zero.id}" is all zeros, a placeholder: production needs random keys (${generate})`;
+  const development = ring.find((kek) => kek.key.equals(DEVELOPMENT_DATA_KEK.key));
+  if (development) return `key "${development.id}" is the development key, which is public: production needs random keys (${generate})`;
   return undefined;
 }
 

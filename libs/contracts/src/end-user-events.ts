@@ -64,6 +64,10 @@ export type EndUserUpdatedV1 = IntegrationEnvelope<
 
 export type EndUserApiKeyIssuedV1 = IntegrationEnvelope<'end_user.api_key_issued', { api_key: PublicApiKey }>;
 
-export type EndUserDeletedV1 = IntegrationEnvelope<'end_user.deleted', { external_id: string; deleted_at: string }>;
+/**
+ * The user's personal data is erased with it, so the notice carries none: `external_id` was sent
+ * before erasure existed (docs/privacy.md) and is never sent now. Subscribers erase by end_user_id.
+ */
+export type EndUserDeletedV1 = IntegrationEnvelope<'end_user.deleted', { deleted_at: string }>;
 
 export type EndUserIntegrationEvent = EndUserCreatedV1 | EndUserUpdatedV1 | EndUserApiKeyIssuedV1 | EndUserDeletedV1;

@@ -42,32 +42,31 @@ export interface ConsumerSettings {
   partitionsConsumedConcurrently: number;
   /** How often acknowledged offsets are committed while a batch runs (also at each batch's end and on disconnect). */
   autoCommitIntervalMs: number;
-  /** The consumer failed; with `restarting` false it gave up for good and the process should exit non-zero. */
-  onCrash?: (error: Error, restarting: boolean) => void;
+  /** The consumer failed and is being restarted (it never gives up until disconnected). */
+  onCrash?: (error: Error) => void;
 }
+
+const RESTART_BACKOFF_MS = { first: 300, max: 5_000 };
 
 /**
  * A consumer group member on one topic, committing offsets only for messages its handler
  * acknowledged. Broker failures are retried without end (backoff 300 ms to 5 s), so a consumer
- * waits out a broker outage instead of crashing.
+ * waits out a broker outage instead of crashing. kafkajs itself gives up on a consumer after an
+ * error it deems fatal (a member fenced at the wrong moment, a TypeError from a handler): it
+ * leaves the group and stays stopped in a live process. This consumer then starts a fresh one,
+ * with backoff, until it is disconnected.
  */
 export class KafkaConsumer {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
+  private handler: MessageHandler | null = null;
+  private disconnecting = false;
+  private restarting: Promise<void> | null = null;
 
   constructor(
-    client: KafkaClient,
+    private readonly client: KafkaClient,
     private readonly settings: ConsumerSettings,
   ) {
-    this.consumer = client.kafkajs.consumer({
-      groupId: settings.groupId,
-      sessionTimeout: settings.sessionTimeoutMs,
-      heartbeatInterval: settings.heartbeatIntervalMs,
-      maxWaitTimeInMs: settings.maxWaitTimeMs,
-      allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
-    });
-    const { onCrash } = settings;
-    if (onCrash) this.consumer.on(this.consumer.events.CRASH, ({ payload }) => onCrash(payload.error, payload.restart));
+    this.consumer = this.create();
   }
 
   /** Connects and subscribes; rejects when the broker cannot be reached (calling it again is safe). */
@@ -78,6 +77,7 @@ export class KafkaConsumer {
 
   /** Starts delivering messages to `handler`; resolves once consumption has started. */
   async run(handler: MessageHandler): Promise<void> {
+    this.handler = handler;
     await this.consumer.run({
       eachBatchAutoResolve: false,
       autoCommitInterval: this.settings.autoCommitIntervalMs,
@@ -87,9 +87,50 @@ export class KafkaConsumer {
   }
 
   /** Stops fetching, lets the messages in flight finish, commits what was acknowledged and leaves the group. */
-  disconnect(): Promise<void> {
-    return this.consumer.disconnect();
+  async disconnect(): Promise<void> {
+    this.disconnecting = true;
+    await this.restarting;
+    await this.consumer.disconnect();
   }
+
+  private create(): Consumer {
+    const consumer = this.client.kafkajs.consumer({
+      groupId: this.settings.groupId,
+      sessionTimeout: this.settings.sessionTimeoutMs,
+      heartbeatInterval: this.settings.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.settings.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.settings.onCrash?.(payload.error);
+      if (!payload.restart && !this.disconnecting && this.handler) this.restarting ??= this.restart(consumer, this.handler);
+    });
+    return consumer;
+  }
+
+  /** Replaces a consumer kafkajs gave up on (it has already left the group) with a fresh member. */
+  private async restart(dead: Consumer, handler: MessageHandler): Promise<void> {
+    await dead.disconnect().catch(() => undefined);
+    for (let attempt = 1; !this.disconnecting; attempt++) {
+      await sleep(Math.min(RESTART_BACKOFF_MS.max, RESTART_BACKOFF_MS.first * 2 ** (attempt - 1)));
+      if (this.disconnecting) break;
+      this.consumer = this.create();
+      try {
+        await this.connect();
+        await this.run(handler);
+        break;
+      } catch (error) {
+        this.settings.onCrash?.(error instanceof Error ? error : new Error(String(error)));
+        await this.consumer.disconnect().catch(() => undefined);
+      }
+    }
+    this.restarting = null;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function handleBatch(

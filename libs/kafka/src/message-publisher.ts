@@ -44,7 +44,8 @@ export class KafkaPublisher implements MessagePublisher {
     await this.producer.disconnect();
   }
 
-  private connect(): Promise<void> {
+  /** Connects now rather than on the first publish (publish connects by itself): to fail early on a wrong broker. */
+  connect(): Promise<void> {
     this.connected ??= this.producer.connect().catch((error: unknown) => {
       this.connected = null;
       throw error;

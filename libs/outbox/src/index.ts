@@ -3,3 +3,4 @@ export * from './outbox-writer';
 export * from './outbox-signal';
 export * from './outbox-relay';
 export * from './publishing';
+export * from './sealed-payload';

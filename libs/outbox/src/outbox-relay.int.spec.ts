@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { ensureTopic, testTopic, TopicTap } from '../../../test/support/kafka';
 import { eventually } from '../../../test/support/worker';
 import { OutboxRelay, RelayLogger } from './outbox-relay';
+import { testDataKeys } from '../../../test/support/data-keys';
 
 jest.setTimeout(60_000);
 
@@ -99,6 +100,7 @@ describe('OutboxRelay against the real PostgreSQL and Kafka', () => {
   function relay(publisher: MessagePublisher = realPublisher(), logger: RelayLogger = new CollectingLogger(), batchSize = 10): OutboxRelay {
     const created = new OutboxRelay(
       publisher,
+      testDataKeys(),
       { databaseUrl: DATABASE_URL, batchSize, pollIntervalMs: 20, maxBackoffMs: 200, retentionMs: 24 * 60 * 60 * 1000 },
       logger,
     );

@@ -1,6 +1,9 @@
+import { KAFKA_HEADERS } from '@app/contracts';
 import { MessagePublisher, OutgoingMessage } from '@app/kafka';
+import { DataKeys, SEALED_PREFIX } from '@app/personal-data';
 import { Client } from 'pg';
 import { outboxSignal } from './outbox-signal';
+import { isSealedPayload, openOutboxPayload } from './sealed-payload';
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
@@ -9,10 +12,12 @@ export interface OutboxRelayOptions {
   pollIntervalMs: number;
   /** Longest pause between attempts while the broker or the database is unreachable. */
   maxBackoffMs: number;
-  /** Published rows are kept this long for audit, then deleted. */
+  /** Published rows (their payload removed at once) are kept this long for audit, then deleted. */
   retentionMs: number;
   /** Called after each batch is acknowledged and marked published. */
   onPublished?: (count: number) => void;
+  /** Called with the number of sealed rows left unpublished because their user was erased first. */
+  onErased?: (count: number) => void;
 }
 
 export interface RelayLogger {
@@ -32,6 +37,9 @@ interface OutboxRow {
   message_key: string;
   payload: string;
   headers: Record<string, string>;
+  /** The user's wrapped data key, for a sealed payload; null for a sealed payload means the user is erased. */
+  kek_id: string | null;
+  wrapped_key: Buffer | null;
 }
 
 /** Any constant shared by every relay of this database: whoever holds it is the one publisher. */
@@ -58,6 +66,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly publisher: MessagePublisher,
+    private readonly dataKeys: DataKeys,
     private readonly options: OutboxRelayOptions,
     private readonly logger: RelayLogger,
   ) {}
@@ -146,15 +155,33 @@ export class OutboxRelay {
 
   /** The lowest unpublished rows, except those of the batch in flight (sent, not yet marked). */
   private async read(client: Client, inFlight: string[]): Promise<OutboxRow[]> {
+    // A sealed payload's key row is read with it: the relay opens the payload just before sending.
     const { rows } = await client.query<OutboxRow>(
-      'SELECT id, topic, message_key, payload, headers FROM outbox WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[])) ORDER BY id LIMIT $2',
-      [inFlight, this.options.batchSize],
+      `SELECT o.id, o.topic, o.message_key, o.payload, o.headers, k.kek_id, k.wrapped_key
+       FROM outbox o
+       LEFT JOIN LATERAL (
+         SELECT kek_id, wrapped_key FROM end_user_data_keys
+         WHERE end_user_id = CASE WHEN starts_with(o.payload, $3) THEN o.message_key::uuid END
+       ) k ON true
+       WHERE o.published_at IS NULL AND NOT (o.id = ANY($1::bigint[])) ORDER BY o.id LIMIT $2`,
+      [inFlight, this.options.batchSize, SEALED_PREFIX],
     );
     return rows;
   }
 
+  /** Sends the batch; a sealed row whose user was erased before it went out is not sent (it is marked like the rest). */
   private async publish(rows: OutboxRow[]): Promise<void> {
-    for (const [topic, messages] of groupByTopic(rows)) await this.publisher.publish(topic, messages);
+    const messages = rows.map((row) => this.messageOf(row));
+    const erased = messages.filter((message) => message === null).length;
+    for (const [topic, byTopic] of groupByTopic(rows, messages)) await this.publisher.publish(topic, byTopic);
+    if (erased > 0) this.options.onErased?.(erased);
+  }
+
+  private messageOf(row: OutboxRow): OutgoingMessage | null {
+    if (!isSealedPayload(row.payload)) return { key: row.message_key, value: row.payload, headers: row.headers };
+    if (row.kek_id === null || row.wrapped_key === null) return null;
+    const cipher = this.dataKeys.cipherFor(row.message_key, { kekId: row.kek_id, wrapped: row.wrapped_key });
+    return { key: row.message_key, value: openOutboxPayload(row.headers[KAFKA_HEADERS.eventId], row.payload, cipher), headers: row.headers };
   }
 
   /** Counts an attempt on every row of the batch the broker refused, and returns the error to throw. */
@@ -166,7 +193,8 @@ export class OutboxRelay {
 
   /** Only for rows the broker has acknowledged. */
   private async mark(client: Client, rows: OutboxRow[]): Promise<void> {
-    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids(rows)]);
+    // The payload goes at once: a published row keeps no copy of the message, only its bookkeeping.
+    await client.query('UPDATE outbox SET published_at = now(), payload = NULL WHERE id = ANY($1::bigint[])', [ids(rows)]);
     this.stats.published += rows.length;
     this.options.onPublished?.(rows.length);
   }
@@ -250,12 +278,14 @@ function ids(rows: OutboxRow[]): string[] {
   return rows.map((row) => row.id);
 }
 
-function groupByTopic(rows: OutboxRow[]): Map<string, OutgoingMessage[]> {
+function groupByTopic(rows: OutboxRow[], messages: (OutgoingMessage | null)[]): Map<string, OutgoingMessage[]> {
   const byTopic = new Map<string, OutgoingMessage[]>();
-  for (const row of rows) {
-    const messages = byTopic.get(row.topic) ?? [];
-    messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
-    byTopic.set(row.topic, messages);
-  }
+  rows.forEach((row, index) => {
+    const message = messages[index];
+    if (!message) return;
+    const forTopic = byTopic.get(row.topic);
+    if (forTopic) forTopic.push(message);
+    else byTopic.set(row.topic, [message]);
+  });
   return byTopic;
 }

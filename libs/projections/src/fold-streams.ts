@@ -1,11 +1,18 @@
 import { END_USER_STREAM_PREFIX } from '@app/end-users';
+import type { DataKeys } from '@app/personal-data';
 import { streamPrefixPattern } from '@app/event-store';
 import { StreamProjection } from './read-models';
 import type { ClientBase } from 'pg';
 import { insertRows } from './projection-tables';
 import { EventRow, FoldedStream, StreamFolder } from './stream-folder';
 
-export const EVENT_COLUMNS = 'global_position, stream_id, stream_version, event_type, schema_version, payload';
+/** The end user's id within its stream id, in SQL. */
+const END_USER_ID = `substr(stream_id, ${END_USER_STREAM_PREFIX.length + 1})::uuid`;
+
+/** An event row for StreamFolder: the stream's wrapped data key rides on its first event. */
+export const EVENT_COLUMNS = `global_position, stream_id, stream_version, event_type, schema_version, payload,
+  CASE WHEN stream_version = 1 THEN (SELECT kek_id FROM end_user_data_keys WHERE end_user_id = ${END_USER_ID}) END AS kek_id,
+  CASE WHEN stream_version = 1 THEN (SELECT wrapped_key FROM end_user_data_keys WHERE end_user_id = ${END_USER_ID}) END AS wrapped_key`;
 const FETCH_SIZE = 5_000;
 
 /** The events of every end-user stream: `FROM events WHERE …` with the pattern as parameter $1. */
@@ -19,13 +26,14 @@ export const END_USER_EVENTS_PARAMS: readonly unknown[] = [streamPrefixPattern(E
  */
 export async function foldAllStreams(
   client: ClientBase,
+  dataKeys: DataKeys,
   cursor: string,
   onPage: (streams: FoldedStream[], eventsRead: number) => Promise<void>,
 ): Promise<number> {
   await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} ${END_USER_EVENTS} ORDER BY stream_id, stream_version`, [
     ...END_USER_EVENTS_PARAMS,
   ]);
-  const folder = new StreamFolder();
+  const folder = new StreamFolder(dataKeys);
   let eventsRead = 0;
   for (;;) {
     const page = await client.query<EventRow>(`FETCH ${FETCH_SIZE} FROM ${cursor}`);
@@ -41,8 +49,12 @@ export async function foldAllStreams(
  * Fills each target table (empty, with the live table's columns) with rowsOf every end-user stream,
  * in the caller's transaction: what the live tables should hold, as of its snapshot.
  */
-export async function writeExpectedRows(client: ClientBase, targets: readonly { projection: StreamProjection; table: string }[]): Promise<void> {
-  await foldAllStreams(client, 'expected_rows', async (streams) => {
+export async function writeExpectedRows(
+  client: ClientBase,
+  dataKeys: DataKeys,
+  targets: readonly { projection: StreamProjection; table: string }[],
+): Promise<void> {
+  await foldAllStreams(client, dataKeys, 'expected_rows', async (streams) => {
     for (const { projection, table } of targets) await insertRows(client, table, projection, rowsOfStreams(projection, streams));
   });
 }

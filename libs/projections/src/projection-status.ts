@@ -1,3 +1,4 @@
+import type { DataKeys } from '@app/personal-data';
 import { sqlOfClient, type Database } from '@app/persistence';
 import { STREAM_PROJECTIONS, StreamProjection } from './read-models';
 import type { PoolClient } from 'pg';
@@ -27,14 +28,14 @@ export interface ProjectionStatus {
  * folded through the event codec (as a rebuild does) and the rows its projections define are
  * compared with the live tables.
  */
-export async function projectionStatuses(db: Database): Promise<ProjectionStatus[]> {
+export async function projectionStatuses(db: Database, dataKeys: DataKeys): Promise<ProjectionStatus[]> {
   const { client, release } = await db.checkOut();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const { rows: head } = await client.query<{ head: string }>('SELECT coalesce(max(global_position), 0)::text AS head FROM events');
     const targets = STREAM_PROJECTIONS.map((projection) => ({ projection, table: `status_expected_${projection.table}` }));
     for (const { projection, table } of targets) await client.query(`CREATE TEMP TABLE ${table} (LIKE ${projection.table}) ON COMMIT DROP`);
-    await writeExpectedRows(client, targets);
+    await writeExpectedRows(client, dataKeys, targets);
     const statuses: ProjectionStatus[] = [];
     for (const { projection, table } of targets) statuses.push(await statusOf(client, projection, table, head[0].head));
     await client.query('COMMIT');

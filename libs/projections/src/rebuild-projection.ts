@@ -1,5 +1,6 @@
 import { endUserIdOfStream } from '@app/end-users';
 import { sqlOfClient, type Database } from '@app/persistence';
+import type { DataKeys } from '@app/personal-data';
 import { StreamProjection } from './read-models';
 import type { PoolClient } from 'pg';
 import { END_USER_EVENTS, END_USER_EVENTS_PARAMS, EVENT_COLUMNS, foldAllStreams, rowsOfStreams, writeExpectedRows } from './fold-streams';
@@ -49,6 +50,7 @@ const SWITCH_LOCK_TIMEOUT = '10s';
  */
 export async function rebuildProjection(
   db: Database,
+  dataKeys: DataKeys,
   projection: StreamProjection,
   onProgress: (progress: RebuildProgress) => void = () => {},
 ): Promise<RebuildResult> {
@@ -67,7 +69,7 @@ export async function rebuildProjection(
   try {
     await createEmptyCopy(control, projection, target);
     const started = Date.now();
-    const bulk = await bulkLoad(db, control, projection, target, onProgress);
+    const bulk = await bulkLoad(db, dataKeys, control, projection, target, onProgress);
     const bulkSeconds = (Date.now() - started) / 1000;
     await copyIndexes(control, projection, target);
     // Statistics and the visibility map before the table goes live: without them the planner
@@ -78,7 +80,7 @@ export async function rebuildProjection(
     let rounds = 0;
     let applied = bulk.eventsApplied;
     for (; rounds < MAX_CATCH_UP_ROUNDS; rounds++) {
-      const caughtUp = await catchUp(control, projection, target, snapshot);
+      const caughtUp = await catchUp(control, dataKeys, projection, target, snapshot);
       snapshot = caughtUp.snapshot;
       applied += caughtUp.eventsApplied;
       onProgress({ phase: 'catch-up', eventsApplied: applied, eventsTotal: bulk.eventsTotal });
@@ -86,11 +88,11 @@ export async function rebuildProjection(
     }
 
     onProgress({ phase: 'switch', eventsApplied: applied, eventsTotal: bulk.eventsTotal });
-    const switchBlockedMs = await switchOver(control, projection, target, snapshot);
+    const switchBlockedMs = await switchOver(control, dataKeys, projection, target, snapshot);
     await control.query(`DROP TABLE IF EXISTS ${retiredTableOf(projection)}`);
 
     onProgress({ phase: 'verify', eventsApplied: applied, eventsTotal: bulk.eventsTotal });
-    const verification = await verify(db, projection);
+    const verification = await verify(db, dataKeys, projection);
     await control.query(
       `UPDATE projection_rebuilds SET status = $2, finished_at = now(), events_applied = $3, rows_written = $4, head_position = $5, checksum = $6, switch_blocked_ms = $7, error = $8 WHERE id = $1`,
       [
@@ -135,7 +137,14 @@ export async function rebuildProjection(
 }
 
 /** Folds every end-user stream visible in one REPEATABLE READ snapshot; returns that snapshot. */
-async function bulkLoad(db: Database, writer: PoolClient, projection: StreamProjection, target: string, onProgress: (progress: RebuildProgress) => void) {
+async function bulkLoad(
+  db: Database,
+  dataKeys: DataKeys,
+  writer: PoolClient,
+  projection: StreamProjection,
+  target: string,
+  onProgress: (progress: RebuildProgress) => void,
+) {
   const { client: reader, release } = await db.checkOut();
   try {
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -145,7 +154,7 @@ async function bulkLoad(db: Database, writer: PoolClient, projection: StreamProj
     );
     const eventsTotal = Number(rows[0].total);
     let pending: unknown[][] = [];
-    const eventsApplied = await foldAllStreams(reader, 'rebuild_events', async (streams, eventsRead) => {
+    const eventsApplied = await foldAllStreams(reader, dataKeys, 'rebuild_events', async (streams, eventsRead) => {
       pending.push(...rowsOfStreams(projection, streams));
       if (pending.length >= WRITE_BATCH_ROWS) {
         await insertRows(writer, target, projection, pending);
@@ -168,7 +177,7 @@ async function bulkLoad(db: Database, writer: PoolClient, projection: StreamProj
  * Refolds, from all of their events, the streams that have an event not visible in `since`, and
  * replaces their rows in `target`. Runs on `client`, inside its transaction if it has one.
  */
-async function catchUp(client: PoolClient, projection: StreamProjection, target: string, since: string) {
+async function catchUp(client: PoolClient, dataKeys: DataKeys, projection: StreamProjection, target: string, since: string) {
   const { rows: now } = await client.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
   const { rows: changed } = await client.query<{ stream_id: string }>(
     `SELECT DISTINCT stream_id FROM events
@@ -182,7 +191,7 @@ async function catchUp(client: PoolClient, projection: StreamProjection, target:
     const { rows: events } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version`, [
       streamIds,
     ]);
-    const folder = new StreamFolder();
+    const folder = new StreamFolder(dataKeys);
     const folded = [...folder.push(events), ...folder.flush()];
     eventsApplied += events.length;
     await client.query(`DELETE FROM ${target} WHERE ${projection.endUserColumn} = ANY($1::uuid[])`, [streamIds.map(endUserIdOfStream)]);
@@ -192,14 +201,14 @@ async function catchUp(client: PoolClient, projection: StreamProjection, target:
 }
 
 /** Holds the live table's lock only for the final small catch-up and the renames; returns how long. */
-async function switchOver(client: PoolClient, projection: StreamProjection, target: string, since: string): Promise<number> {
+async function switchOver(client: PoolClient, dataKeys: DataKeys, projection: StreamProjection, target: string, since: string): Promise<number> {
   await client.query('BEGIN');
   try {
     await client.query(`SET LOCAL lock_timeout = '${SWITCH_LOCK_TIMEOUT}'`);
     // Requests on the table queue from the moment the lock is requested until the commit.
     const requested = process.hrtime.bigint();
     await client.query(`LOCK TABLE ${projection.table} IN ACCESS EXCLUSIVE MODE`);
-    await catchUp(client, projection, target, since);
+    await catchUp(client, dataKeys, projection, target, since);
     await swapIn(client, projection, target);
     await projection.derived?.recompute(sqlOfClient(client));
     await client.query('COMMIT');
@@ -211,14 +220,14 @@ async function switchOver(client: PoolClient, projection: StreamProjection, targ
 }
 
 /** In one snapshot: the live table against a fresh fold of the events, by row count and checksum. */
-async function verify(db: Database, projection: StreamProjection): Promise<RebuildResult['verification']> {
+async function verify(db: Database, dataKeys: DataKeys, projection: StreamProjection): Promise<RebuildResult['verification']> {
   const { client, release } = await db.checkOut();
   const expectedTable = `expected_${projection.table}`;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const live = await tableChecksum(client, projection.table);
     await client.query(`CREATE TEMP TABLE ${expectedTable} (LIKE ${projection.table}) ON COMMIT DROP`);
-    await writeExpectedRows(client, [{ projection, table: expectedTable }]);
+    await writeExpectedRows(client, dataKeys, [{ projection, table: expectedTable }]);
     const expected = await tableChecksum(client, expectedTable);
     await client.query('COMMIT');
     return {

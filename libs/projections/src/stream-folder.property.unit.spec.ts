@@ -1,5 +1,7 @@
 import { encodeEndUserEvent, EndUserEvent, endUserStreamId, fold, initialState } from '@app/end-users';
+import { DataKeys, KekRing } from '@app/personal-data';
 import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
 import { acceptedBatches, commandSequenceArb, splitAt } from '../../../test/support/end-user-arbitraries';
 import { EventRow, FoldedStream, StreamFolder } from './stream-folder';
 
@@ -11,6 +13,7 @@ import { EventRow, FoldedStream, StreamFolder } from './stream-folder';
  */
 
 const RUNS = { numRuns: 200 };
+const dataKeys = new DataKeys(new KekRing([{ id: 'test', key: randomBytes(32) }]));
 const streamIds = ['0a', '1b', '2c', '3d'].map((n) => `${n}${'0'.repeat(6)}-0000-4000-8000-${'0'.repeat(12)}`);
 
 /** Up to four streams with the batches the decider accepted for each, as appended one command at a time. */
@@ -23,9 +26,10 @@ function eventRows(streams: { id: string; events: EndUserEvent[] }[]): EventRow[
   let position = 0;
   return [...streams]
     .sort((a, b) => a.id.localeCompare(b.id))
-    .flatMap(({ id, events }) =>
-      events.map((event, index) => {
-        const encoded = encodeEndUserEvent(event);
+    .flatMap(({ id, events }) => {
+      const { cipher, wrapped } = dataKeys.newKey(id);
+      return events.map((event, index) => {
+        const encoded = encodeEndUserEvent(event, cipher);
         return {
           global_position: String(++position),
           stream_id: endUserStreamId(id),
@@ -33,9 +37,11 @@ function eventRows(streams: { id: string; events: EndUserEvent[] }[]): EventRow[
           event_type: encoded.type,
           schema_version: encoded.schemaVersion,
           payload: JSON.parse(JSON.stringify(encoded.data)),
+          kek_id: index === 0 ? wrapped.kekId : null,
+          wrapped_key: index === 0 ? wrapped.wrapped : null,
         };
-      }),
-    );
+      });
+    });
 }
 
 describe('stream folder (properties)', () => {
@@ -45,10 +51,10 @@ describe('stream folder (properties)', () => {
         const streams = histories.map(({ id, batches }) => ({ id, events: batches.flat() }));
         const rows = eventRows(streams);
 
-        const single = new StreamFolder();
+        const single = new StreamFolder(dataKeys);
         const whole: FoldedStream[] = [...single.push(rows), ...single.flush()];
 
-        const paged = new StreamFolder();
+        const paged = new StreamFolder(dataKeys);
         const pages: EventRow[][] = splitAt(rows, cuts);
         // Empty pages anywhere (a FETCH can return fewer rows) must not end a stream early.
         emptyPages.forEach((at, index) => pages.splice(Math.min(at + index, pages.length), 0, []));

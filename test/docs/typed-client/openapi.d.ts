@@ -556,8 +556,6 @@ export interface components {
       budget: components['schemas']['PublicBudgetDecisionResponse'] | (never | null);
     };
     EndUserDeletedEventData: {
-      /** @example user-123 */
-      external_id: string;
       /**
        * Format: date-time
        * @example 2026-04-10T12:00:00.000Z
@@ -723,6 +721,7 @@ export interface components {
       | 'forbidden'
       | 'not_found'
       | 'conflict'
+      | 'gone'
       | 'precondition_failed'
       | 'payload_too_large'
       | 'unsupported_media_type'
@@ -1762,7 +1761,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. */
+        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value (e.g. a UUID), never personal data. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -1875,7 +1874,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelopeResponse'];
         };
       };
-      /** @description conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning). */
+      /** @description conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request. */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1887,6 +1886,26 @@ export interface operations {
            *       "error": {
            *         "code": "conflict",
            *         "message": "The end user was changed concurrently; retry the request",
+           *         "details": [],
+           *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeResponse'];
+        };
+      };
+      /** @description gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "gone",
+           *         "message": "The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed",
            *         "details": [],
            *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
            *       }
@@ -2146,7 +2165,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. */
+        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value (e.g. a UUID), never personal data. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -2260,7 +2279,7 @@ export interface operations {
       /**
        * @description conflict: a concurrent write kept winning; retry the request.
        *
-       *     conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning).
+       *     conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request.
        */
       409: {
         headers: {
@@ -2273,6 +2292,26 @@ export interface operations {
            *       "error": {
            *         "code": "conflict",
            *         "message": "The end user was changed concurrently; retry the request",
+           *         "details": [],
+           *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeResponse'];
+        };
+      };
+      /** @description gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "gone",
+           *         "message": "The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed",
            *         "details": [],
            *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
            *       }
@@ -2554,7 +2593,7 @@ export interface operations {
       header?: {
         /** @description An `ETag` this API returned for the end user (e.g. `"3"`). The write applies only if the user is still at that version; otherwise 412. */
         'If-Match'?: string;
-        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. */
+        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value (e.g. a UUID), never personal data. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -2666,7 +2705,7 @@ export interface operations {
       /**
        * @description conflict: a concurrent write kept winning; retry the request.
        *
-       *     conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning).
+       *     conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request.
        */
       409: {
         headers: {
@@ -2679,6 +2718,26 @@ export interface operations {
            *       "error": {
            *         "code": "conflict",
            *         "message": "The end user was changed concurrently; retry the request",
+           *         "details": [],
+           *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeResponse'];
+        };
+      };
+      /** @description gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "gone",
+           *         "message": "The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed",
            *         "details": [],
            *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
            *       }
@@ -2825,7 +2884,7 @@ export interface operations {
       header?: {
         /** @description An `ETag` this API returned for the end user (e.g. `"3"`). The write applies only if the user is still at that version; otherwise 412. */
         'If-Match'?: string;
-        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. */
+        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value (e.g. a UUID), never personal data. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -2945,7 +3004,7 @@ export interface operations {
       /**
        * @description conflict: a concurrent write kept winning; retry the request.
        *
-       *     conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning).
+       *     conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request.
        */
       409: {
         headers: {
@@ -2958,6 +3017,26 @@ export interface operations {
            *       "error": {
            *         "code": "conflict",
            *         "message": "The end user was changed concurrently; retry the request",
+           *         "details": [],
+           *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeResponse'];
+        };
+      };
+      /** @description gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "gone",
+           *         "message": "The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed",
            *         "details": [],
            *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
            *       }
@@ -3741,7 +3820,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. */
+        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value (e.g. a UUID), never personal data. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -3867,7 +3946,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelopeResponse'];
         };
       };
-      /** @description conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning). */
+      /** @description conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request. */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3879,6 +3958,26 @@ export interface operations {
            *       "error": {
            *         "code": "conflict",
            *         "message": "The end user was changed concurrently; retry the request",
+           *         "details": [],
+           *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeResponse'];
+        };
+      };
+      /** @description gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "gone",
+           *         "message": "The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed",
            *         "details": [],
            *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
            *       }
@@ -3997,7 +4096,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. */
+        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value (e.g. a UUID), never personal data. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -4108,7 +4207,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelopeResponse'];
         };
       };
-      /** @description conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning). */
+      /** @description conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request. */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4120,6 +4219,26 @@ export interface operations {
            *       "error": {
            *         "code": "conflict",
            *         "message": "The end user was changed concurrently; retry the request",
+           *         "details": [],
+           *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeResponse'];
+        };
+      };
+      /** @description gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "gone",
+           *         "message": "The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed",
            *         "details": [],
            *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
            *       }
@@ -4394,7 +4513,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. */
+        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value (e.g. a UUID), never personal data. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -4509,7 +4628,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelopeResponse'];
         };
       };
-      /** @description conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning). */
+      /** @description conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request. */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4521,6 +4640,26 @@ export interface operations {
            *       "error": {
            *         "code": "conflict",
            *         "message": "The end user was changed concurrently; retry the request",
+           *         "details": [],
+           *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeResponse'];
+        };
+      };
+      /** @description gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "gone",
+           *         "message": "The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed",
            *         "details": [],
            *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
            *       }
@@ -4639,7 +4778,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. */
+        /** @description Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value (e.g. a UUID), never personal data. */
         'Idempotency-Key'?: string;
       };
       path: {
@@ -4748,7 +4887,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelopeResponse'];
         };
       };
-      /** @description conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning). */
+      /** @description conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request. */
       409: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -4760,6 +4899,26 @@ export interface operations {
            *       "error": {
            *         "code": "conflict",
            *         "message": "The end user was changed concurrently; retry the request",
+           *         "details": [],
+           *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeResponse'];
+        };
+      };
+      /** @description gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over. */
+      410: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": {
+           *         "code": "gone",
+           *         "message": "The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed",
            *         "details": [],
            *         "request_id": "6f1c2b0e-3c1d-4c4f-9a51-2b8f0d2f7a10"
            *       }

@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig, DEVELOPMENT_CREDENTIALS_KEY, parseCredentialsKey
 import { CredentialsCipher } from '@app/platforms';
 import { Logger, Provider } from '@nestjs/common';
 
-/** The AES-256-GCM cipher for secrets at rest: MCP credentials and stored idempotent responses. */
+/** The AES-256-GCM cipher for stored idempotent responses (MCP credentials are sealed with each user's data key). */
 export const credentialsCipherProvider: Provider = {
   provide: CredentialsCipher,
   inject: [APP_CONFIG],

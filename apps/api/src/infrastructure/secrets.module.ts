@@ -1,8 +1,9 @@
+import { DataKeys, dataKeysProvider } from '@app/personal-data';
 import { CredentialsCipher } from '@app/platforms';
 import { Global, Module } from '@nestjs/common';
 import { credentialsCipherProvider } from './credentials-cipher.provider';
 
-/** The cipher for secrets at rest, for every module of the API. */
+/** The ciphers for secrets and personal data at rest, for every module of the API. */
 @Global()
-@Module({ providers: [credentialsCipherProvider], exports: [CredentialsCipher] })
+@Module({ providers: [credentialsCipherProvider, dataKeysProvider], exports: [CredentialsCipher, DataKeys] })
 export class SecretsModule {}

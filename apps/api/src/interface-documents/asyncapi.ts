@@ -8,6 +8,20 @@ type Json = Record<string, unknown>;
 const SCHEMAS_DIR = 'libs/contracts/src/schemas';
 const DEAD_LETTER_TOPIC = `${END_USER_EVENTS_TOPIC}.dlt`;
 const KAFKA_BINDING_VERSION = '0.5.0';
+/** The default of KAFKA_TOPIC_RETENTION_MS, which scripts/kafka/ensure-topics.js sets on both topics (7 days). */
+export const DEFAULT_TOPIC_RETENTION_MS = 604_800_000;
+const PERSONAL_FIELDS = '`external_id`, `display_name` and `metadata`';
+const RETENTION =
+  `The topic keeps a message for its \`retention.ms\`: ${DEFAULT_TOPIC_RETENTION_MS} (7 days) unless the operator sets KAFKA_TOPIC_RETENTION_MS ` +
+  "(always finite), so the broker's copies of an erased end user's events expire.";
+/** Said of a message beyond its schema's description. */
+const MESSAGE_DESCRIPTIONS: Partial<Record<IntegrationEventType, string>> = {
+  'end_user.deleted':
+    'Receiving this event obliges every subscriber ' +
+    `to erase its own copies of that end user's personal data (${PERSONAL_FIELDS}, from every event of that end user it received), ` +
+    `finding them by \`end_user_id\` (also the message key). ${RETENTION}`,
+};
+const topicConfiguration = { 'cleanup.policy': ['delete'], 'retention.ms': DEFAULT_TOPIC_RETENTION_MS };
 const EXAMPLE_IDS = {
   event: '8d1e6f3a-5b2c-4a7d-9e0f-1c3b5a7d9e2f',
   platform: '5d2c7e1a-1f3b-4c8e-8a0d-6b9e2f4a7c31',
@@ -31,7 +45,7 @@ export const EVENT_EXAMPLES: Record<IntegrationEventType, Json> = {
   'end_user.api_key_issued': envelopeExample('end_user.api_key_issued', {
     api_key: { id: EXAMPLE_IDS.key, key_prefix: 'sk-eu_7f', name: 'Default key', scopes: ['inference'], created_at: '2026-04-09T09:00:00.000Z' },
   }),
-  'end_user.deleted': envelopeExample('end_user.deleted', { external_id: 'user-123', deleted_at: '2026-04-10T12:00:00.000Z' }),
+  'end_user.deleted': envelopeExample('end_user.deleted', { deleted_at: '2026-04-10T12:00:00.000Z' }),
 };
 
 function envelopeExample(type: IntegrationEventType, data: Json): Json {
@@ -139,6 +153,7 @@ export function buildAsyncApiDocument(): Json {
       name: type,
       title: String(schema.title),
       summary: String(schema.description),
+      ...(MESSAGE_DESCRIPTIONS[type] ? { description: MESSAGE_DESCRIPTIONS[type] } : {}),
       contentType: 'application/json',
       headers: eventHeaders(type),
       payload: { $ref: `#/components/schemas/${component}` },
@@ -183,16 +198,21 @@ export function buildAsyncApiDocument(): Json {
       endUserEvents: {
         address: END_USER_EVENTS_TOPIC,
         title: 'End-user events',
-        description: 'Every change to an end user, in order per end user (the message key). The topic name is KAFKA_TOPIC.',
+        description:
+          'Every change to an end user, in order per end user (the message key). The topic name is KAFKA_TOPIC. ' +
+          `The events carry the end user's personal data (${PERSONAL_FIELDS}) in the clear; \`end_user.deleted\` obliges each subscriber ` +
+          `to erase its copies of them. ${RETENTION}`,
         messages: Object.fromEntries(INTEGRATION_EVENT_TYPES.map((type) => [camel(type), { $ref: `#/components/messages/${camel(type)}` }])),
-        bindings: { kafka: { topic: END_USER_EVENTS_TOPIC, bindingVersion: KAFKA_BINDING_VERSION } },
+        bindings: { kafka: { topic: END_USER_EVENTS_TOPIC, topicConfiguration, bindingVersion: KAFKA_BINDING_VERSION } },
       },
       endUserEventsDeadLetter: {
         address: DEAD_LETTER_TOPIC,
         title: 'Dead letters of the end-user events',
-        description: "Messages of end-users.events.v1 that the service's worker gave up on. The topic name is KAFKA_DLT_TOPIC (default `<KAFKA_TOPIC>.dlt`).",
+        description:
+          "Messages of end-users.events.v1 that the service's worker gave up on. The topic name is KAFKA_DLT_TOPIC (default `<KAFKA_TOPIC>.dlt`). " +
+          `They are copies of the events, personal data included, so the topic has the same retention. ${RETENTION}`,
         messages: { deadLetter: { $ref: '#/components/messages/deadLetter' } },
-        bindings: { kafka: { topic: DEAD_LETTER_TOPIC, bindingVersion: KAFKA_BINDING_VERSION } },
+        bindings: { kafka: { topic: DEAD_LETTER_TOPIC, topicConfiguration, bindingVersion: KAFKA_BINDING_VERSION } },
       },
     },
     operations: {

@@ -50,7 +50,7 @@ const FRONT_DOOR: Record<string, { name: string; description: string }> = {
 const NO_SUCH_ROUTE = 'not_found: no such route (a path the document does not list, or a method it does not list for the path).';
 
 /** Statuses whose answer is never a replay: refused before the key is claimed (401, 403, 415, 431), or about the key itself (409, 422). */
-const NEVER_REPLAYED = new Set(['401', '403', '409', '415', '422', '431']);
+const NEVER_REPLAYED = new Set(['401', '403', '409', '410', '415', '422', '431']);
 
 const OPERATION_METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options', 'trace'] as const;
 

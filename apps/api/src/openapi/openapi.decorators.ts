@@ -6,7 +6,7 @@ import { ApiBearerAuth, ApiHeader, ApiParam, ApiResponse, ApiTags, type HeadersO
 export const PLATFORM_KEY_SCHEME = 'platformKey';
 export const END_USER_KEY_SCHEME = 'endUserKey';
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 500 | 503;
 
 /** What each status means in general, with an example envelope as the filter renders it. */
 const ERRORS: Record<ErrorStatus, { description: string; message: string; details?: { field: string; issue: string }[] }> = {
@@ -22,6 +22,12 @@ const ERRORS: Record<ErrorStatus, { description: string; message: string; detail
   403: { description: 'forbidden: a valid key of the wrong kind for this route.', message: 'This route needs a platform key (sk-plat_...)' },
   404: { description: 'not_found: no such resource on this platform.', message: 'End user was not found' },
   409: { description: 'conflict: a concurrent write kept winning; retry the request.', message: 'The end user was changed concurrently; retry the request' },
+  410: {
+    description:
+      'gone: the response stored for this `Idempotency-Key` concerned an end user who has since been deleted. It was destroyed with the ' +
+      "user's data: it is not replayed and the request is not run again, whatever its body. The key is free again once its 24 hours are over.",
+    message: 'The response stored for this Idempotency-Key concerned an end user who has since been deleted; it is not replayed',
+  },
   412: {
     description: 'precondition_failed: `If-Match` names a version the end user is no longer at; `details[0].current_version` is the current one.',
     message: 'The end user is at version 4, not the one in If-Match',
@@ -127,9 +133,15 @@ export function ApiIdempotencyKey(): MethodDecorator {
       required: false,
       description:
         'Up to 255 visible ASCII characters. The first response to a request with this key (success or 4xx) is stored for 24 hours and replayed ' +
-        'for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform.',
+        'for a retry of the same request, with the header `Idempotent-Replayed: true`. Scoped to the platform. A stored response that concerns ' +
+        'an end user is destroyed when that user is deleted, and the key then answers 410. The key is stored as sent: use a random value ' +
+        '(e.g. a UUID), never personal data.',
     }),
-    ApiErrorResponses({ 409: 'conflict: a request with the same `Idempotency-Key` is still in flight (or a concurrent write kept winning).', 422: true }),
+    ApiErrorResponses({
+      409: 'conflict: a request with the same `Idempotency-Key` is still in flight, or this attempt outlived its hold on the key and another took it over (or a concurrent write kept winning); retry the request.',
+      410: true,
+      422: true,
+    }),
   );
 }
 

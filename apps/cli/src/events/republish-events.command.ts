@@ -19,11 +19,14 @@ export const republishEventsCommand: CliCommand<Options> = {
     new Option('--to-position <n>', 'Last global position to publish (default: the head)').argParser(position),
     new Option('--end-user <id>', "Only this end user's events").argParser(uuid('an end user id')),
   ],
-  async run({ config, database, printJson, note }, options) {
+  async run({ config, database, dataKeys, printJson, note }, options) {
     const publisher = new KafkaPublisher(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-republish`));
     try {
+      // A wrong or unreachable broker fails the command even when the range holds nothing to send.
+      await publisher.connect();
       const published = await republishEvents(
         database,
+        dataKeys,
         publisher,
         config.KAFKA_TOPIC,
         { fromPosition: options.fromPosition, toPosition: options.toPosition, endUserId: options.endUser },

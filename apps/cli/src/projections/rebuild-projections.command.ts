@@ -13,13 +13,13 @@ export const rebuildProjectionsCommand: CliCommand<Options> = {
   path: ['projections', 'rebuild'],
   description: 'Rebuild read models from the event store, live, and verify them',
   options: [new Option('--projection <name>', 'Only this projection (default: all)').choices(STREAM_PROJECTIONS.map((p) => p.name))],
-  async run({ database, printJson, note }, options) {
+  async run({ database, dataKeys, printJson, note }, options) {
     const projections = options.projection ? [projectionNamed(options.projection)] : STREAM_PROJECTIONS;
     const results: RebuildResult[] = [];
     for (const projection of projections) {
       const progress = new ProgressReporter(`rebuild ${projection.name}`);
       try {
-        results.push(await rebuildProjection(database, projection, (p) => progress.update(p.phase, p.eventsApplied, p.eventsTotal)));
+        results.push(await rebuildProjection(database, dataKeys, projection, (p) => progress.update(p.phase, p.eventsApplied, p.eventsTotal)));
       } finally {
         progress.stop();
       }

@@ -48,10 +48,7 @@ export class EndUserEventsConsumer implements OnApplicationBootstrap, OnApplicat
       autoCommitIntervalMs: 200,
       // One transaction at a time per partition, all partitions at once: order holds per user.
       partitionsConsumedConcurrently: 6,
-      onCrash: (error, restarting) => {
-        this.logger.error(`consumer crashed (${error.message}); restart=${restarting}`);
-        if (!restarting && !this.stopping) process.exitCode = 1;
-      },
+      onCrash: (error) => this.logger.error(`consumer failed (${error.message}); restarting it`),
     });
     this.consumer = consumer;
     await this.connectWithRetry(consumer);

@@ -32,6 +32,18 @@ export const outboxPublished = new Counter({
   registers: [metricsRegistry],
 });
 
+export const outboxErasedBeforePublishing = new Counter({
+  name: 'end_users_outbox_erased_before_publishing_total',
+  help: 'Outbox rows not published because their end user was erased before the relay sent them (the delete notice still goes out)',
+  registers: [metricsRegistry],
+});
+
+export const idempotencyKeysPurged = new Counter({
+  name: 'end_users_idempotency_keys_purged_total',
+  help: "Idempotency keys past their 24-hour retention deleted by this process's sweep",
+  registers: [metricsRegistry],
+});
+
 /** A gauge whose value is read when Prometheus scrapes (from the database or the broker). */
 export function scrapedGauge(name: string, help: string, labelNames: string[], read: (gauge: Gauge<string>) => Promise<void>): Gauge<string> {
   // A second app in the same process (tests) takes the gauge over rather than failing to start.

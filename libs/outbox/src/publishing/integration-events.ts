@@ -52,7 +52,7 @@ export function toIntegrationEvent(event: EndUserEvent, eventId: string, platfor
     case 'EndUserApiKeyIssued':
       return { ...envelope, event_type: 'end_user.api_key_issued', data: { api_key: publicKey(event.data.apiKey) } };
     case 'EndUserDeleted':
-      return { ...envelope, event_type: 'end_user.deleted', data: { external_id: event.data.externalId, deleted_at: event.data.deletedAt } };
+      return { ...envelope, event_type: 'end_user.deleted', data: { deleted_at: event.data.deletedAt } };
   }
 }
 

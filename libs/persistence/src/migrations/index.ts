@@ -8,6 +8,9 @@ import { EndUserCounts1764300000006 } from './1764300000006-end-user-counts';
 import { IdempotencyKeys1764300000007 } from './1764300000007-idempotency-keys';
 import { IdempotencyAttempts1764300000010 } from './1764300000010-idempotency-attempts';
 import { OutboxAutovacuum1764300000011 } from './1764300000011-outbox-autovacuum';
+import { IdempotencyErasure1764300000012 } from './1764300000012-idempotency-erasure';
+import { EndUserDataKeys1764300000013 } from './1764300000013-end-user-data-keys';
+import { SealLegacyEvents1764300000014 } from './1764300000014-seal-legacy-events';
 
 /** In order; a released migration is never edited, only followed by a new one. */
 export const migrations = [
@@ -21,4 +24,7 @@ export const migrations = [
   IdempotencyKeys1764300000007,
   IdempotencyAttempts1764300000010,
   OutboxAutovacuum1764300000011,
+  IdempotencyErasure1764300000012,
+  EndUserDataKeys1764300000013,
+  SealLegacyEvents1764300000014,
 ];

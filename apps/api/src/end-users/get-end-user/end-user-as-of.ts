@@ -1,4 +1,4 @@
-import { decodeEndUserEvent, EndUser, evolve, initialState } from '@app/end-users';
+import { decodeEndUserEvent, EndUser, evolve, initialState, PersonalFieldCipher } from '@app/end-users';
 import { StoredEvent } from '@app/event-store';
 
 /**
@@ -10,8 +10,8 @@ import { StoredEvent } from '@app/event-store';
  * `asOf`: every answer is a state the user really had (the state at some version), even if clocks
  * of two writers disagreed and a later version carries an earlier occurred_at.
  */
-export function endUserAsOf(stream: readonly StoredEvent[], platformId: string, asOf: Date): EndUser | null {
-  const events = stream.map(decodeEndUserEvent);
+export function endUserAsOf(stream: readonly StoredEvent[], cipher: PersonalFieldCipher | null, platformId: string, asOf: Date): EndUser | null {
+  const events = stream.map((stored) => decodeEndUserEvent(stored, cipher));
   if (events.some((event) => event.type === 'EndUserDeleted')) return null;
   let state = initialState();
   for (const [index, event] of events.entries()) {

@@ -51,27 +51,30 @@ describe('endUserAsOf', () => {
   const history = stream(...lifetime);
 
   it('is null before the user was created', () => {
-    expect(endUserAsOf(history, PLATFORM, at('2025-12-31T23:59:59.999Z'))).toBeNull();
+    expect(endUserAsOf(history, null, PLATFORM, at('2025-12-31T23:59:59.999Z'))).toBeNull();
   });
 
   it('includes an event that occurred exactly at as_of', () => {
-    expect(endUserAsOf(history, PLATFORM, at('2026-01-02T00:00:00.000Z'))).toMatchObject({ displayName: 'Second', updatedAt: '2026-01-02T00:00:00.000Z' });
+    expect(endUserAsOf(history, null, PLATFORM, at('2026-01-02T00:00:00.000Z'))).toMatchObject({
+      displayName: 'Second',
+      updatedAt: '2026-01-02T00:00:00.000Z',
+    });
   });
 
   it('folds up to as_of and no further', () => {
-    expect(endUserAsOf(history, PLATFORM, at('2026-01-01T12:00:00Z'))?.displayName).toBe('First');
-    expect(endUserAsOf(history, PLATFORM, at('2026-01-02T12:00:00Z'))?.displayName).toBe('Second');
-    expect(endUserAsOf(history, PLATFORM, at('2030-01-01T00:00:00Z'))?.displayName).toBe('Third');
+    expect(endUserAsOf(history, null, PLATFORM, at('2026-01-01T12:00:00Z'))?.displayName).toBe('First');
+    expect(endUserAsOf(history, null, PLATFORM, at('2026-01-02T12:00:00Z'))?.displayName).toBe('Second');
+    expect(endUserAsOf(history, null, PLATFORM, at('2030-01-01T00:00:00Z'))?.displayName).toBe('Third');
   });
 
   it('is null for another platform', () => {
-    expect(endUserAsOf(history, '11111111-1111-4111-8111-111111111111', at('2030-01-01T00:00:00Z'))).toBeNull();
+    expect(endUserAsOf(history, null, '11111111-1111-4111-8111-111111111111', at('2030-01-01T00:00:00Z'))).toBeNull();
   });
 
   it('is null at any time once the user is deleted', () => {
     const gone = stream(...lifetime, [deleted, '2026-01-04T00:00:00.000Z']);
-    expect(endUserAsOf(gone, PLATFORM, at('2026-01-02T12:00:00Z'))).toBeNull();
-    expect(endUserAsOf(gone, PLATFORM, at('2030-01-01T00:00:00Z'))).toBeNull();
+    expect(endUserAsOf(gone, null, PLATFORM, at('2026-01-02T12:00:00Z'))).toBeNull();
+    expect(endUserAsOf(gone, null, PLATFORM, at('2030-01-01T00:00:00Z'))).toBeNull();
   });
 
   it('stops at the first later event, so a skewed later version is never applied out of order', () => {
@@ -80,10 +83,10 @@ describe('endUserAsOf', () => {
       [renamed('Second', '2026-01-03T00:00:00.000Z'), '2026-01-03T00:00:00.000Z'],
       [renamed('Third', '2026-01-02T00:00:00.000Z'), '2026-01-02T00:00:00.000Z'],
     );
-    expect(endUserAsOf(skewed, PLATFORM, at('2026-01-02T12:00:00Z'))?.displayName).toBe('First');
+    expect(endUserAsOf(skewed, null, PLATFORM, at('2026-01-02T12:00:00Z'))?.displayName).toBe('First');
   });
 
   it('is null for an empty stream', () => {
-    expect(endUserAsOf([], PLATFORM, at('2030-01-01T00:00:00Z'))).toBeNull();
+    expect(endUserAsOf([], null, PLATFORM, at('2030-01-01T00:00:00Z'))).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { endUserStreamId } from '@app/end-users';
 import { readStream } from '@app/event-store';
 import { ApiError } from '@app/http';
 import { Database } from '@app/persistence';
+import { DataKeys } from '@app/personal-data';
 import { findEndUser } from '@app/projections';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EndUserResponse, endUserResponseFromRow, endUserResponseFromState } from '../shared/end-user.response';
@@ -11,13 +12,17 @@ import { GetEndUserQuery } from './get-end-user.query';
 
 @QueryHandler(GetEndUserQuery)
 export class GetEndUserHandler implements IQueryHandler<GetEndUserQuery, Versioned<EndUserResponse>> {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly dataKeys: DataKeys,
+  ) {}
 
   async execute(query: GetEndUserQuery): Promise<Versioned<EndUserResponse>> {
     const sql = this.db;
     if (query.asOf !== null) {
       // Audit path: a user's stream is short (its create, patches and repeat creates), so it is read whole.
-      const user = endUserAsOf(await readStream(sql, endUserStreamId(query.endUserId)), query.platformId, query.asOf);
+      const [stream, cipher] = await Promise.all([readStream(sql, endUserStreamId(query.endUserId)), this.dataKeys.cipherOf(sql, query.endUserId)]);
+      const user = endUserAsOf(stream, cipher, query.platformId, query.asOf);
       if (!user) throw ApiError.notFound('End user');
       return { body: endUserResponseFromState(user), version: null };
     }

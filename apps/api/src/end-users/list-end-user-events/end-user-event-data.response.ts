@@ -85,10 +85,8 @@ export class EndUserApiKeyIssuedEventData {
   api_key!: PublicApiKeyResponse;
 }
 
+/** No personal data: the user's was erased by the delete itself (docs/privacy.md). */
 export class EndUserDeletedEventData {
-  @ApiProperty({ example: 'user-123' })
-  external_id!: string;
-
   @ApiProperty({ format: 'date-time', example: '2026-04-10T12:00:00.000Z' })
   deleted_at!: string;
 }

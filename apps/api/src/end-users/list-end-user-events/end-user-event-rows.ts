@@ -7,7 +7,8 @@ import { Sql } from '@app/persistence';
  * stream does not exist or the user was deleted. Reads only those two events of the user's stream.
  */
 export async function platformOfLiveEndUser(sql: Sql, endUserId: string): Promise<string | null> {
-  const events = (await readStream(sql, endUserStreamId(endUserId), ['EndUserCreated', 'EndUserDeleted'])).map(decodeEndUserEvent);
+  // Only facts are read here (the platform, whether deleted): the personal fields need no key.
+  const events = (await readStream(sql, endUserStreamId(endUserId), ['EndUserCreated', 'EndUserDeleted'])).map((stored) => decodeEndUserEvent(stored, null));
   if (events.some((event) => event.type === 'EndUserDeleted')) return null;
   const created = events.find((event) => event.type === 'EndUserCreated');
   return created?.type === 'EndUserCreated' ? created.data.platformId : null;

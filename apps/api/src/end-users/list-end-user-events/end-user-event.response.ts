@@ -1,6 +1,6 @@
 import { StoredEvent } from '@app/event-store';
 import { EndUserIntegrationEvent, INTEGRATION_EVENT_TYPES } from '@app/contracts';
-import { decodeEndUserEvent } from '@app/end-users';
+import { decodeEndUserEvent, PersonalFieldCipher } from '@app/end-users';
 import { toIntegrationEvent } from '@app/outbox';
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { END_USER_EVENT_DATA_MODELS } from './end-user-event-data.response';
@@ -58,8 +58,8 @@ export class EndUserEventResponse {
  * `event_type` and `data` are those of the public integration event, the view made for outsiders:
  * changed fields only, keys by id and prefix, never a raw key or a hash.
  */
-export function endUserEventResponse(stored: StoredEvent, platformId: string): EndUserEventResponse {
-  const event = decodeEndUserEvent(stored);
+export function endUserEventResponse(stored: StoredEvent, platformId: string, cipher: PersonalFieldCipher | null): EndUserEventResponse {
+  const event = decodeEndUserEvent(stored, cipher);
   const published = toIntegrationEvent(event, stored.eventId, platformId, stored.metadata.occurredAt);
   return {
     event_id: stored.eventId,

@@ -1,5 +1,6 @@
 import { ApiError } from '@app/http';
 import { Database } from '@app/persistence';
+import { DataKeys } from '@app/personal-data';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Page } from '../../pagination/page-query.dto';
 import { EndUserEventResponse, endUserEventResponse } from './end-user-event.response';
@@ -13,13 +14,19 @@ import { ListEndUserEventsQuery } from './list-end-user-events.query';
  */
 @QueryHandler(ListEndUserEventsQuery)
 export class ListEndUserEventsHandler implements IQueryHandler<ListEndUserEventsQuery, Page<EndUserEventResponse>> {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly dataKeys: DataKeys,
+  ) {}
 
   async execute(query: ListEndUserEventsQuery): Promise<Page<EndUserEventResponse>> {
     const sql = this.db;
     const platformId = await platformOfLiveEndUser(sql, query.endUserId);
     if (platformId !== query.platformId) throw ApiError.notFound('End user');
-    const { events, total } = await pageOfEndUserEvents(sql, query.endUserId, query.page, query.limit);
-    return { data: events.map((event) => endUserEventResponse(event, platformId)), total, page: query.page, limit: query.limit };
+    const [{ events, total }, cipher] = await Promise.all([
+      pageOfEndUserEvents(sql, query.endUserId, query.page, query.limit),
+      this.dataKeys.cipherOf(sql, query.endUserId),
+    ]);
+    return { data: events.map((event) => endUserEventResponse(event, platformId, cipher)), total, page: query.page, limit: query.limit };
   }
 }

@@ -4,6 +4,7 @@ import { readStream } from '@app/event-store';
 import { Database, Sql } from '@app/persistence';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EndUserRepository, StaleVersion } from './end-user-repository';
+import { testDataKeys } from '../../../../../test/support/data-keys';
 
 /** The repository's round trips and its write-side tables, against the real PostgreSQL. */
 describe('EndUserRepository (PostgreSQL)', () => {
@@ -21,7 +22,7 @@ describe('EndUserRepository (PostgreSQL)', () => {
     Object.assign(db, { pooled: counted(pooled) });
     const transaction = db.transaction.bind(db);
     db.transaction = (work, afterCommit) => transaction((sql) => work(counted(sql)), afterCommit);
-    repository = new EndUserRepository(db, config);
+    repository = new EndUserRepository(db, testDataKeys(), config);
   });
   afterAll(() => db.close());
   beforeEach(() => (statements = []));

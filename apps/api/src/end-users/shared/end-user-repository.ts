@@ -1,13 +1,24 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { decodeEndUserEvent, encodeEndUserEvent, EndUserEvent, EndUserState, endUserStreamId, evolve, fold, initialState } from '@app/end-users';
+import {
+  decodeEndUserEvent,
+  encodeEndUserEvent,
+  EndUserEvent,
+  EndUserState,
+  endUserStreamId,
+  evolve,
+  fold,
+  initialState,
+  PersonalFieldCipher,
+} from '@app/end-users';
 import { EventMetadata, readStream, runAppend, streamVersion, StreamVersionConflict, withAppendedEvents } from '@app/event-store';
 import { eventsAppended } from '@app/http';
-import { outboxSignal, withOutboxRecords } from '@app/outbox';
-import { afterCommit, Database, Sql, Statement } from '@app/persistence';
-import { toOutboxRecord } from '@app/outbox';
+import { outboxSignal, sealOutboxRecord, toOutboxRecord, withOutboxRecords } from '@app/outbox';
+import { afterCommit, Database, isUniqueViolation, Sql, Statement } from '@app/persistence';
+import { DataKeys, WrappedDataKey } from '@app/personal-data';
 import { StreamAt, withEndUserProjections } from '@app/projections';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { withErasedIdempotentResponses } from '../../idempotency/idempotent-response-erasure';
 import { ExternalIdReleased, lockClaimHolder, releaseClaimOf, withClaimOf, withKeyHashes } from './end-user-write-tables';
 
 /** Who acted; recorded with the events (their time is the decision's). */
@@ -40,8 +51,15 @@ export class StaleVersion extends Error {
   }
 }
 
+/** The user's data key for this save: its cipher, and the wrapped key when the save must store it (a new user). */
+interface SaveKey {
+  cipher: PersonalFieldCipher;
+  newKey?: WrappedDataKey;
+}
+
 const MAX_ATTEMPTS = 8;
 const DEADLOCK_DETECTED = '40P01';
+const DATA_KEYS_PRIMARY_KEY = 'end_user_data_keys_pkey';
 
 /**
  * The end users' event-sourced repository: the one way a command changes an end user, and the only
@@ -53,6 +71,7 @@ export class EndUserRepository {
 
   constructor(
     private readonly db: Database,
+    private readonly dataKeys: DataKeys,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.topic = config.KAFKA_TOPIC;
@@ -76,8 +95,12 @@ export class EndUserRepository {
           throw new StaleVersion(await streamVersion(this.db, error.streamId));
         }
         // A deadlock between writers of one user (a delete and a repeat create) is a lost race too.
+        // So is a key stored by another writer (data-keys seal-legacy) for a user this one saw without.
         const lostRace =
-          error instanceof StreamVersionConflict || error instanceof ExternalIdReleased || (error as { code?: string }).code === DEADLOCK_DETECTED;
+          error instanceof StreamVersionConflict ||
+          error instanceof ExternalIdReleased ||
+          (error as { code?: string }).code === DEADLOCK_DETECTED ||
+          isUniqueViolation(error, DATA_KEYS_PRIMARY_KEY);
         if (!lostRace || attempt >= MAX_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
@@ -98,7 +121,8 @@ export class EndUserRepository {
     const absent = { state: initialState(), version: 0 };
     const events = decide(absent.state, now);
     if (events[0]?.type !== 'EndUserCreated') throw new Error('a command for a new end user must create it');
-    const created = await this.save(this.db, target.newEndUserId, absent, events, options, now);
+    const { cipher, wrapped } = this.dataKeys.newKey(target.newEndUserId);
+    const created = await this.save(this.db, target.newEndUserId, absent, events, { cipher, newKey: wrapped }, options, now);
     if (created) {
       afterCommit(() => this.committed(created.events));
       return created;
@@ -110,21 +134,35 @@ export class EndUserRepository {
   }
 
   private async decideAndSave(sql: Sql, endUserId: string, platformId: string, decide: Decision, options: HandleOptions, now: Date): Promise<HandledEndUser> {
-    const loaded = await this.load(sql, endUserId);
+    const cipher = await this.dataKeys.cipherOf(sql, endUserId);
+    const loaded = await this.load(sql, endUserId, cipher);
     // If-Match concerns a user the caller may write; any other one is for decide to refuse (404).
     const ownLiveUser = loaded.state.status === 'existing' && loaded.state.user.platformId === platformId;
     if (options.expectedVersion !== undefined && ownLiveUser && loaded.version !== options.expectedVersion) throw new StaleVersion(loaded.version);
-    const saved = await this.save(sql, endUserId, loaded, decide(loaded.state, now), options, now);
+    const events = decide(loaded.state, now);
+    const saved = await this.save(sql, endUserId, loaded, events, cipher ? { cipher } : this.keyForUnsealedUser(endUserId, loaded, events), options, now);
     if (!saved) throw new Error('an end user is created through its external id only');
     await releaseClaimOf(sql, endUserId, saved.events);
     return saved;
   }
 
+  /**
+   * A user without a data key has only events written before personal fields were sealed (an erased
+   * user has no events left to decide): it gets its key with this save.
+   */
+  private keyForUnsealedUser(endUserId: string, loaded: StreamAt, events: EndUserEvent[]): SaveKey {
+    if (events.length === 0) return { cipher: { seal: unreachable, open: unreachable } };
+    // Deleted at once: the key would be destroyed in the same statement, so it is never stored.
+    if (fold(events, loaded.state).status === 'deleted') return { cipher: this.dataKeys.erasedAtOnce(endUserId) };
+    const { cipher, wrapped } = this.dataKeys.newKey(endUserId);
+    return { cipher, newKey: wrapped };
+  }
+
   /** Folds the user's stream, each event read through the event codec; in the caller's transaction. */
-  private async load(sql: Sql, endUserId: string): Promise<StreamAt> {
+  private async load(sql: Sql, endUserId: string, cipher: PersonalFieldCipher | null): Promise<StreamAt> {
     const stored = await readStream(sql, endUserStreamId(endUserId));
     return {
-      state: stored.map(decodeEndUserEvent).reduce(evolve, initialState()),
+      state: stored.map((event) => decodeEndUserEvent(event, cipher)).reduce(evolve, initialState()),
       version: stored.length === 0 ? 0 : stored[stored.length - 1].streamVersion,
     };
   }
@@ -133,13 +171,21 @@ export class EndUserRepository {
    * Appends `events` at `loaded.version`, in one statement with what must commit with them.
    * Null when the creation's external id is held by another user (nothing was written).
    */
-  private async save(sql: Sql, endUserId: string, loaded: StreamAt, events: EndUserEvent[], options: HandleOptions, now: Date): Promise<HandledEndUser | null> {
+  private async save(
+    sql: Sql,
+    endUserId: string,
+    loaded: StreamAt,
+    events: EndUserEvent[],
+    key: SaveKey,
+    options: HandleOptions,
+    now: Date,
+  ): Promise<HandledEndUser | null> {
     if (events.length === 0) return { endUserId, ...loaded, events };
     const state = fold(events, loaded.state);
     if (state.status === 'absent') throw new Error('saved events must leave the end user existing or deleted');
     const saved = { state, version: loaded.version + events.length };
     const metadata: EventMetadata = { ...options.context, occurredAt: now.toISOString() };
-    const stored = events.map((event) => ({ eventId: randomUUID(), ...encodeEndUserEvent(event) }));
+    const stored = events.map((event) => ({ eventId: randomUUID(), ...encodeEndUserEvent(event, key.cipher) }));
     const append = { streamId: endUserStreamId(endUserId), expectedVersion: loaded.version, events: stored, metadata };
 
     const statement = new Statement();
@@ -147,9 +193,16 @@ export class EndUserRepository {
     withAppendedEvents(statement, append, guard);
     withOutboxRecords(
       statement,
-      events.map((event, index) => toOutboxRecord(this.topic, event, stored[index].eventId, state.user.platformId, metadata)),
+      events.map((event, index) => sealOutboxRecord(toOutboxRecord(this.topic, event, stored[index].eventId, state.user.platformId, metadata), key.cipher)),
       guard,
     );
+    if (key.newKey) this.dataKeys.withStoredKey(statement, endUserId, key.newKey, guard);
+    // The erasure, in this same statement: with the key goes every sealed personal field of the
+    // user; its stored idempotent responses go too (a replay answers 410).
+    if (state.status === 'deleted') {
+      this.dataKeys.withDestroyedKey(statement, endUserId, guard);
+      withErasedIdempotentResponses(statement, endUserId, guard);
+    }
     withKeyHashes(statement, state.user, events, options.keyHashes, guard);
     withEndUserProjections(statement, loaded, saved, guard);
     const appended = await runAppend(sql, statement, append);
@@ -170,4 +223,8 @@ export class EndUserRepository {
     for (const event of events) eventsAppended.inc({ type: event.type });
     outboxSignal.notify();
   }
+}
+
+function unreachable(): never {
+  throw new Error('a save without events seals nothing');
 }
