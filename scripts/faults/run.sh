@@ -63,7 +63,7 @@ env "${kafka_env[@]}" bash scripts/kafka/start.sh
 case "$GROUP" in
   all) pattern='test/faults/' ;;
   short) pattern='test/faults/s(01|03|05|06|07|09|11)-' ;;
-  long) pattern='test/faults/s(02|04|08|10)-' ;;
+  long) pattern='test/faults/s(02|04|08|10|12)-' ;;
   *) die "FAULTS_GROUP must be all, short or long (not '$GROUP')" ;;
 esac
 

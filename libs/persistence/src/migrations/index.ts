@@ -11,6 +11,7 @@ import { OutboxAutovacuum1764300000011 } from './1764300000011-outbox-autovacuum
 import { IdempotencyErasure1764300000012 } from './1764300000012-idempotency-erasure';
 import { EndUserDataKeys1764300000013 } from './1764300000013-end-user-data-keys';
 import { SealLegacyEvents1764300000014 } from './1764300000014-seal-legacy-events';
+import { NoStatisticsOfPersonalColumns1764300000015 } from './1764300000015-no-statistics-of-personal-columns';
 
 /** In order; a released migration is never edited, only followed by a new one. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   IdempotencyErasure1764300000012,
   EndUserDataKeys1764300000013,
   SealLegacyEvents1764300000014,
+  NoStatisticsOfPersonalColumns1764300000015,
 ];
