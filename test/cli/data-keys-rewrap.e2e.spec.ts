@@ -2,11 +2,11 @@ import { loadConfig } from '@app/config';
 import { Database, migrate } from '@app/persistence';
 import { KekRing } from '@app/personal-data';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { RunningApi, startApi } from '../support/api';
 import { PlatformClient, uniqueId } from '../support/contract';
 import { createTestPlatform } from '../support/database';
 import { CliRun, runBuiltCli } from './built-cli';
+import { privateDatabase } from '../support/private-database';
 
 interface Summary {
   primary_kek: string;
@@ -32,8 +32,8 @@ describe('operator CLI: data-keys rewrap (KEK rotation, live)', () => {
   const after = new KekRing([newKek]);
   const DURING = dataKek(newKek, oldKek);
 
-  const databaseName = `end_users_test_rewrap_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = Object.assign(new URL(process.env.DATABASE_URL!), { pathname: `/${databaseName}` }).toString();
+  const database = privateDatabase('rewrap');
+  const databaseUrl = database.url;
   let db: Database;
 
   const rewrap = (ring: string, ...options: string[]): Promise<CliRun> =>
@@ -98,13 +98,7 @@ describe('operator CLI: data-keys rewrap (KEK rotation, live)', () => {
 
   afterAll(async () => {
     await db?.close();
-    const admin = new Client({ connectionString: Object.assign(new URL(databaseUrl), { pathname: '/postgres' }).toString() });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await database.drop();
   }, 60_000);
 
   it('data-keys rewrap (as the README shows it): every key under the first KEK, which the API alone then reads with', async () => {

@@ -3,14 +3,14 @@ import { decodeEndUserEvent, EndUserEvent, endUserStreamId, fold, initialState }
 import { openOutboxPayload } from '@app/outbox';
 import { Database, migrate, Statement } from '@app/persistence';
 import { withEndUserProjections } from '@app/projections';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { documentedCliLines, runBuiltCli } from '../cli/built-cli';
 import { bearer, RunningApi, startApi } from '../support/api';
 import { PlatformClient } from '../support/contract';
 import { testDataKeys } from '../support/data-keys';
 import { createTestPlatform } from '../support/database';
+import { privateDatabase } from '../support/private-database';
 
 const COMMAND = 'data-keys seal-legacy';
 const ZEROS = { streams_sealed: 0, streams_erased: 0, events_rewritten: 0 };
@@ -39,8 +39,8 @@ interface LegacyUser {
  * outbox relay, so the outbox rows stay as the step leaves them.
  */
 describe('data-keys seal-legacy: events stored before personal fields were sealed', () => {
-  const databaseName = `end_users_test_seal_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = Object.assign(new URL(process.env.DATABASE_URL!), { pathname: `/${databaseName}` }).toString();
+  const database = privateDatabase('seal');
+  const databaseUrl = database.url;
   const savedEnv = { DATABASE_URL: process.env.DATABASE_URL, OUTBOX_RELAY_ENABLED: process.env.OUTBOX_RELAY_ENABLED };
   const e2e = {} as { db: Database; api: RunningApi };
   let c: PlatformClient;
@@ -63,13 +63,7 @@ describe('data-keys seal-legacy: events stored before personal fields were seale
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
-      const admin = new Client({ connectionString: Object.assign(new URL(databaseUrl), { pathname: '/postgres' }).toString() });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
+      await database.drop();
     }
   }, 60_000);
 

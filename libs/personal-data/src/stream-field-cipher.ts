@@ -3,7 +3,6 @@ import { openBytes, sealBytes } from './aead';
 
 /** What every sealed value starts with (and no JSON text does). */
 export const SEALED_PREFIX = 'pd1:';
-const PREFIX = SEALED_PREFIX;
 
 /** The personal fields of one stream, sealed with its end user's data key (`pd1:` + base64). */
 export class StreamFieldCipher implements PersonalFieldCipher {
@@ -13,12 +12,12 @@ export class StreamFieldCipher implements PersonalFieldCipher {
   ) {}
 
   seal(field: string, plaintext: string): string {
-    return PREFIX + sealBytes(this.dataKey, Buffer.from(plaintext, 'utf8'), this.context(field)).toString('base64');
+    return SEALED_PREFIX + sealBytes(this.dataKey, Buffer.from(plaintext, 'utf8'), this.context(field)).toString('base64');
   }
 
   open(field: string, sealed: string): string {
-    if (!sealed.startsWith(PREFIX)) throw new Error(`${field} of ${this.streamId} is not a sealed personal field`);
-    return openBytes(this.dataKey, Buffer.from(sealed.slice(PREFIX.length), 'base64'), this.context(field)).toString('utf8');
+    if (!sealed.startsWith(SEALED_PREFIX)) throw new Error(`${field} of ${this.streamId} is not a sealed personal field`);
+    return openBytes(this.dataKey, Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64'), this.context(field)).toString('utf8');
   }
 
   private context(field: string): string {

@@ -1,13 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { openBytes, sealBytes } from '@app/personal-data';
 
 const VERSION = 1;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 /**
- * AES-256-GCM with a random IV per message. `context` (e.g. the owner and app) is authenticated
- * but not stored, so a ciphertext moved to another row no longer decrypts.
- * Layout: version (1) | iv (12) | tag (16) | ciphertext.
+ * AES-256-GCM (the project's one AEAD, sealBytes) under one key of the service's own. `context`
+ * (e.g. the owner and key) is authenticated but not stored, so a ciphertext moved to another row no
+ * longer decrypts. Layout: version (1) | iv | tag | ciphertext.
  */
 export class CredentialsCipher {
   constructor(private readonly key: Buffer) {
@@ -15,20 +13,11 @@ export class CredentialsCipher {
   }
 
   encrypt(plaintext: string, context: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(Buffer.from(context, 'utf8'));
-    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), ciphertext]);
+    return Buffer.concat([Buffer.from([VERSION]), sealBytes(this.key, Buffer.from(plaintext, 'utf8'), context)]);
   }
 
   decrypt(sealed: Buffer, context: string): string {
     if (sealed[0] !== VERSION) throw new Error('unknown credentials format');
-    const iv = sealed.subarray(1, 1 + IV_BYTES);
-    const tag = sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
-    decipher.setAAD(Buffer.from(context, 'utf8'));
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    return openBytes(this.key, sealed.subarray(1), context).toString('utf8');
   }
 }
