@@ -78,6 +78,7 @@ describe('operator CLI (built, as a process)', () => {
           ['projections', 'rebuild', '--projection', 'nope'],
           /^error: option '--projection <name>' argument 'nope' is invalid\. Allowed choices are end_users, end_user_api_keys/,
         ],
+        [['projections', 'rebuild', '--parallel', '0'], /^error: option '--parallel <threads>' argument '0' is invalid\. must be a whole number from 1 to 16/],
         [['events', 'republish'], "error: required option '--from-position <n>' not specified\n"],
         [['events', 'republish', '--from-position', 'first'], /^error: option '--from-position <n>' argument 'first' is invalid/],
         [['events', 'republish', '--from-position', '1', '--end-user', 'bob'], /^error: option '--end-user <id>' argument 'bob' is invalid/],

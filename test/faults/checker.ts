@@ -1,9 +1,8 @@
-import { END_USER_EVENTS, END_USER_EVENTS_PARAMS, EVENT_COLUMNS, projectionStatuses, StreamFolder } from '@app/projections';
-import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, StreamProjection } from '@app/projections';
+import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION, projectionStatuses, StreamProjection, writeExpectedRows } from '@app/projections';
 import { Database } from '@app/persistence';
 import { decodeEndUserEvent, endUserStreamId, PersonalFieldCipher } from '@app/end-users';
 import type { Pool } from 'pg';
-import { insertRows, tableChecksum } from '../../libs/projections/src/projection-tables';
+import { tableChecksum } from '../../libs/projections/src/projection-tables';
 import { sleep } from './harness/env';
 import { groupLag, readTopic, TopicMessage } from './harness/kafka';
 import type { Op } from './harness/load';
@@ -545,21 +544,7 @@ async function verifyProjection(
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const live = await tableChecksum(client, projection.table);
     await client.query(`CREATE TEMP TABLE ${expected} (LIKE ${projection.table}) ON COMMIT DROP`);
-    await client.query(`DECLARE faults_events NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} ${END_USER_EVENTS} ORDER BY stream_id, stream_version`, [
-      ...END_USER_EVENTS_PARAMS,
-    ]);
-    const folder = new StreamFolder(testDataKeys());
-    for (;;) {
-      const page = await client.query(`FETCH 5000 FROM faults_events`);
-      const finished = page.rows.length === 0 ? folder.flush() : folder.push(page.rows);
-      await insertRows(
-        client,
-        expected,
-        projection,
-        finished.flatMap((stream) => projection.rowsOf(stream.state, stream.version)),
-      );
-      if (page.rows.length === 0) break;
-    }
+    await writeExpectedRows(client, testDataKeys(), [{ projection, table: expected }]);
     const fold = await tableChecksum(client, expected);
     let sample: string[] = [];
     if (fold.checksum !== live.checksum) {

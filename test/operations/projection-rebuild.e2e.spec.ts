@@ -1,5 +1,6 @@
+import { loadConfig } from '@app/config';
 import { Database } from '@app/persistence';
-import { projectionStatuses, rebuildProjection, RebuildAlreadyRunning } from '@app/projections';
+import { inProcessRangeFolder, projectionStatuses, rebuildProjection, RebuildAlreadyRunning } from '@app/projections';
 import { END_USER_API_KEYS_PROJECTION, END_USERS_PROJECTION } from '@app/projections';
 import request from 'supertest';
 import { bearer, RunningApi, startApi } from '../support/api';
@@ -48,19 +49,23 @@ describe('projection rebuild', () => {
     return { writes, failures };
   }
 
-  it('rebuilds both read tables under concurrent writes, ending equal to a fresh fold of the events', async () => {
+  it('rebuilds both read tables under concurrent writes, in three ranges folded at once, ending equal to a fresh fold of the events', async () => {
     for (let i = 0; i < 30; i++) expect((await create(`before-rebuild-${i}-${Date.now()}`)).status).toBe(201);
+    // The ranges fold on connections of their own, as the CLI's worker threads do.
+    const rangeDb = Database.connect({ ...loadConfig(), DB_POOL_MAX: 6 }, 'end-users-tests-ranges');
+    const parallel = { ranges: 3, folder: inProcessRangeFolder(rangeDb, testDataKeys()) };
     let rebuilding = true;
     const load = writeWhile(() => !rebuilding);
     try {
       for (const projection of [END_USERS_PROJECTION, END_USER_API_KEYS_PROJECTION]) {
-        const result = await rebuildProjection(db, testDataKeys(), projection);
+        const result = await rebuildProjection(db, testDataKeys(), projection, undefined, parallel);
         expect(result.verification.matches).toBe(true);
         expect(result.verification.rows).toBe(result.verification.expectedRows);
         expect(result.switchBlockedMs).toBeLessThan(5_000);
       }
     } finally {
       rebuilding = false;
+      await rangeDb.close();
     }
     const { writes, failures } = await load;
     expect(failures).toEqual([]);

@@ -20,3 +20,11 @@ export function position(value: string): bigint {
   if (!/^\d{1,18}$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer position');
   return BigInt(value);
 }
+
+/** A whole number from 1 to `max`. */
+export function countUpTo(max: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+    return Number(value);
+  };
+}

@@ -85,10 +85,12 @@ export function decodeEndUserEvent({ type, schemaVersion, data }: EncodedEndUser
   if (schemaVersion > current || schemaVersion < 1) throw new UnknownEndUserEvent(type, schemaVersion);
   if (schemaVersion === 1 || type === 'EndUserApiKeyIssued') return { type, data } as EndUserEvent;
   const open = (sealed: unknown): PersonalPart | null => (cipher ? (JSON.parse(cipher.open(`${type}.personal`, sealed as string)) as PersonalPart) : null);
+  // Object.assign, not object spread: in a rebuild this runs for every event, and V8 copies
+  // several sources into a literal's spread several times slower.
   switch (type) {
     case 'EndUserCreated': {
       const { personal, ...facts } = data as { personal: string };
-      return { type, data: { ...facts, ...ERASED, ...open(personal) } } as EndUserEvent;
+      return { type, data: Object.assign({}, facts, ERASED, open(personal)) } as EndUserEvent;
     }
     case 'EndUserUpdated': {
       const { changes, ...facts } = data as { changes: { personal?: string } };
@@ -96,11 +98,11 @@ export function decodeEndUserEvent({ type, schemaVersion, data }: EncodedEndUser
       if (personal === undefined) return { type, data } as EndUserEvent;
       const opened = open(personal);
       const erased: PersonalPart = cipher ? {} : { displayName: ERASED.displayName, metadata: ERASED.metadata };
-      return { type, data: { ...facts, changes: { ...factChanges, ...erased, ...opened } } } as EndUserEvent;
+      return { type, data: Object.assign({}, facts, { changes: Object.assign({}, factChanges, erased, opened) }) } as EndUserEvent;
     }
     case 'EndUserDeleted': {
       const { personal, ...facts } = data as { personal: string };
-      return { type, data: { ...facts, externalId: ERASED.externalId, ...open(personal) } } as EndUserEvent;
+      return { type, data: Object.assign({}, facts, { externalId: ERASED.externalId }, open(personal)) } as EndUserEvent;
     }
   }
 }

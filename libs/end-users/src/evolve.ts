@@ -23,7 +23,7 @@ export function evolve(state: EndUserState, event: EndUserEvent): EndUserState {
     }
     case 'EndUserUpdated': {
       if (state.status === 'absent') return state;
-      return { ...state, user: { ...state.user, ...event.data.changes, updatedAt: event.data.updatedAt } };
+      return { ...state, user: Object.assign({}, state.user, event.data.changes, { updatedAt: event.data.updatedAt }) };
     }
     case 'EndUserApiKeyIssued': {
       if (state.status === 'absent') return state;

@@ -20,5 +20,7 @@ export function openBytes(key: Buffer, sealed: Buffer, context: string): Buffer 
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
   decipher.setAAD(Buffer.from(context, 'utf8'));
   decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-  return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+  const plaintext = decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES));
+  decipher.final(); // checks the tag; GCM has no bytes left to give here
+  return plaintext;
 }

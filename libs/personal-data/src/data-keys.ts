@@ -75,6 +75,11 @@ export class DataKeys {
     return cipherOf(endUserId, this.unwrap(endUserId, wrapped));
   }
 
+  /** As cipherFor, bypassing the cache: for folds that read every stream once (a rebuild), which would only churn it. */
+  uncachedCipherFor(endUserId: string, wrapped: WrappedDataKey): StreamFieldCipher {
+    return cipherOf(endUserId, this.ring.unwrap(endUserId, wrapped));
+  }
+
   /** The key unwrapped with the KEK its row names (throws UnknownKek when DATA_KEK no longer holds it). */
   private unwrap(endUserId: string, wrapped: WrappedDataKey): Buffer {
     const key = cacheKey(endUserId, wrapped);

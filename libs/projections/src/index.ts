@@ -2,4 +2,5 @@ export * from './stream-folder';
 export * from './rebuild-projection';
 export * from './projection-status';
 export * from './read-models';
-export { END_USER_EVENTS, END_USER_EVENTS_PARAMS, EVENT_COLUMNS } from './fold-streams';
+export { ALL_STREAMS, StreamRange, streamRanges, writeExpectedRows } from './fold-streams';
+export * from './range-fold';

@@ -3,9 +3,10 @@ import { sqlOfClient, type Database } from '@app/persistence';
 import type { DataKeys } from '@app/personal-data';
 import { StreamProjection } from './read-models';
 import type { PoolClient } from 'pg';
-import { END_USER_EVENTS, END_USER_EVENTS_PARAMS, EVENT_COLUMNS, foldAllStreams, rowsOfStreams, writeExpectedRows } from './fold-streams';
+import { END_USER_EVENTS, END_USER_EVENTS_PARAMS, eventRowsOfStreams, rowsOfStreams, streamRanges, writeExpectedRows } from './fold-streams';
+import { inProcessRangeFolder, RangeFolder } from './range-fold';
 import { copyIndexes, createEmptyCopy, insertRows, rebuildTableOf, retiredTableOf, swapIn, tableChecksum } from './projection-tables';
-import { EventRow, StreamFolder } from './stream-folder';
+import { StreamFolder } from './stream-folder';
 
 export type RebuildPhase = 'bulk' | 'catch-up' | 'switch' | 'verify';
 
@@ -27,6 +28,15 @@ export interface RebuildResult {
   verification: { rows: number; checksum: string; expectedRows: number; expectedChecksum: string; matches: boolean };
 }
 
+/**
+ * How a rebuild's bulk phase is split: `ranges` slices of the streams, each folded by `folder`.
+ * Without it, one range is folded in this process, on two more connections of the rebuild's pool.
+ */
+export interface Parallelism {
+  ranges: number;
+  folder: RangeFolder;
+}
+
 export class RebuildAlreadyRunning extends Error {
   constructor(projection: string) {
     super(`a rebuild of projection "${projection}" is already running`);
@@ -35,17 +45,16 @@ export class RebuildAlreadyRunning extends Error {
 
 export class RebuildVerificationFailed extends Error {}
 
-const WRITE_BATCH_ROWS = 2_000;
 const MAX_CATCH_UP_ROUNDS = 10;
 const SMALL_ENOUGH_TO_SWITCH = 200;
 const SWITCH_LOCK_TIMEOUT = '10s';
 
 /**
  * Rebuilds one read table from the event store while the API keeps reading and writing it:
- * bulk-fold every stream from one snapshot into `<table>__rebuild`, catch up on the streams that
- * changed since (found by transaction id), then, holding the live table's lock only for the last
- * small catch-up, swap the tables by renaming and drop the old one. One rebuild per projection at
- * a time (advisory lock). It writes only the projection's table: nothing is published and no
+ * bulk-fold every stream from one snapshot into `<table>__rebuild` (ranges of streams at once),
+ * catch up on the streams that changed since (found by transaction id), then, holding the live
+ * table's lock only for the last small catch-up, swap the tables by renaming and drop the old one.
+ * One rebuild per projection at a time (advisory lock). It writes only the projection's table: nothing is published and no
  * worker effect is repeated. Ends by checking the table against a fresh fold of the events.
  */
 export async function rebuildProjection(
@@ -53,6 +62,7 @@ export async function rebuildProjection(
   dataKeys: DataKeys,
   projection: StreamProjection,
   onProgress: (progress: RebuildProgress) => void = () => {},
+  parallel?: Parallelism,
 ): Promise<RebuildResult> {
   const { client: control, release: releaseControl } = await db.checkOut();
   const lockKey = `projection-rebuild:${projection.name}`;
@@ -69,7 +79,7 @@ export async function rebuildProjection(
   try {
     await createEmptyCopy(control, projection, target);
     const started = Date.now();
-    const bulk = await bulkLoad(db, dataKeys, control, projection, target, onProgress);
+    const bulk = await bulkLoad(db, projection, target, parallel ?? { ranges: 1, folder: inProcessRangeFolder(db, dataKeys) }, onProgress);
     const bulkSeconds = (Date.now() - started) / 1000;
     await copyIndexes(control, projection, target);
     // Statistics and the visibility map before the table goes live: without them the planner
@@ -136,33 +146,32 @@ export async function rebuildProjection(
   }
 }
 
-/** Folds every end-user stream visible in one REPEATABLE READ snapshot; returns that snapshot. */
-async function bulkLoad(
-  db: Database,
-  dataKeys: DataKeys,
-  writer: PoolClient,
-  projection: StreamProjection,
-  target: string,
-  onProgress: (progress: RebuildProgress) => void,
-) {
+/**
+ * Folds every end-user stream visible in one REPEATABLE READ snapshot into `target`, the ranges of
+ * streams in parallel, each through `parallel.folder` in that snapshot (exported); returns it.
+ */
+async function bulkLoad(db: Database, projection: StreamProjection, target: string, parallel: Parallelism, onProgress: (progress: RebuildProgress) => void) {
   const { client: reader, release } = await db.checkOut();
   try {
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { rows } = await reader.query<{ snapshot: string; total: string; head: string }>(
-      `SELECT pg_current_snapshot()::text AS snapshot, count(*) AS total, coalesce(max(global_position), 0)::text AS head ${END_USER_EVENTS}`,
+    const { rows } = await reader.query<{ exported: string; snapshot: string; total: string; head: string }>(
+      `SELECT pg_export_snapshot() AS exported, pg_current_snapshot()::text AS snapshot, count(*) AS total, coalesce(max(global_position), 0)::text AS head ${END_USER_EVENTS}`,
       [...END_USER_EVENTS_PARAMS],
     );
     const eventsTotal = Number(rows[0].total);
-    let pending: unknown[][] = [];
-    const eventsApplied = await foldAllStreams(reader, dataKeys, 'rebuild_events', async (streams, eventsRead) => {
-      pending.push(...rowsOfStreams(projection, streams));
-      if (pending.length >= WRITE_BATCH_ROWS) {
-        await insertRows(writer, target, projection, pending);
-        pending = [];
-      }
-      onProgress({ phase: 'bulk', eventsApplied: eventsRead, eventsTotal });
-    });
-    await insertRows(writer, target, projection, pending);
+    const ranges = streamRanges(parallel.ranges);
+    const read = ranges.map(() => 0);
+    const folded = await Promise.allSettled(
+      ranges.map((range, index) =>
+        parallel.folder({ snapshotId: rows[0].exported, projection: projection.name, target, range }, (eventsRead) => {
+          read[index] = eventsRead;
+          onProgress({ phase: 'bulk', eventsApplied: read.reduce((sum, n) => sum + n, 0), eventsTotal });
+        }),
+      ),
+    );
+    const failed = folded.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const eventsApplied = folded.reduce((sum, result) => sum + (result.status === 'fulfilled' ? result.value : 0), 0);
     await reader.query('COMMIT');
     return { snapshot: rows[0].snapshot, eventsTotal, eventsApplied, headPosition: rows[0].head };
   } catch (error) {
@@ -188,9 +197,7 @@ async function catchUp(client: PoolClient, dataKeys: DataKeys, projection: Strea
   let eventsApplied = 0;
   for (let start = 0; start < changed.length; start += 1_000) {
     const streamIds = changed.slice(start, start + 1_000).map((row) => row.stream_id);
-    const { rows: events } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version`, [
-      streamIds,
-    ]);
+    const events = await eventRowsOfStreams(client, streamIds);
     const folder = new StreamFolder(dataKeys);
     const folded = [...folder.push(events), ...folder.flush()];
     eventsApplied += events.length;

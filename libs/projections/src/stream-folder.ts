@@ -76,7 +76,7 @@ export class StreamFolder {
 
   private cipherOf(first: EventRow): PersonalFieldCipher | null {
     if (first.kek_id === null || first.wrapped_key === null) return null;
-    return this.dataKeys.cipherFor(endUserIdOfStream(first.stream_id), { kekId: first.kek_id, wrapped: first.wrapped_key });
+    return this.dataKeys.uncachedCipherFor(endUserIdOfStream(first.stream_id), { kekId: first.kek_id, wrapped: first.wrapped_key });
   }
 }
 
