@@ -40,7 +40,7 @@ export interface StreamRange {
   to: string | null;
 }
 
-export const ALL_STREAMS: StreamRange = { from: null, to: null };
+const ALL_STREAMS: StreamRange = { from: null, to: null };
 
 /** `parts` slices of the end-user streams, cut at the first hex digit of the end user's id. */
 export function streamRanges(parts: number): StreamRange[] {

@@ -1,6 +1,6 @@
 import type { Database } from '@app/persistence';
 import type { DataKeys } from '@app/personal-data';
-import { foldAllStreams, StreamRange } from './fold-streams';
+import { foldAllStreams, rowsOfStreams, StreamRange } from './fold-streams';
 import { insertRows } from './projection-tables';
 import { projectionNamed } from './read-models';
 
@@ -47,7 +47,7 @@ export async function foldRange(db: Database, dataKeys: DataKeys, fold: RangeFol
       dataKeys,
       'range_events',
       async (streams, read) => {
-        for (const stream of streams) pending.push(...projection.rowsOf(stream.state, stream.version));
+        pending.push(...rowsOfStreams(projection, streams));
         if (pending.length >= WRITE_BATCH_ROWS) {
           await write(pending);
           pending = [];

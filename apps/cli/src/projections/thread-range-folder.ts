@@ -10,23 +10,15 @@ export function threadRangeFolder(config: AppConfig): RangeFolder {
     new Promise((resolve, reject) => {
       const job: RangeFoldJob = { fold, databaseUrl: config.DATABASE_URL, dataKeks: config.dataKeks };
       const worker = new Worker(join(__dirname, 'range-fold.worker.js'), { workerData: job });
-      let settled = false;
       worker.on('message', (message: RangeFoldMessage) => {
         if ('eventsRead' in message) onEventsRead(message.eventsRead);
-        else if ('done' in message) {
-          settled = true;
-          resolve(message.done);
-        } else {
-          settled = true;
-          reject(new Error(message.failed));
-        }
+        else if ('done' in message) resolve(message.done);
+        else reject(new Error(message.failed));
       });
-      worker.on('error', (error) => {
-        settled = true;
-        reject(error);
-      });
-      worker.on('exit', (code) => {
-        if (!settled) reject(new Error(`the rebuild's worker thread for ${fold.range.from ?? 'start'}..${fold.range.to ?? 'end'} exited with code ${code}`));
-      });
+      worker.on('error', reject);
+      // After an answer this changes nothing (a settled promise stays settled); without one, it is the failure.
+      worker.on('exit', (code) =>
+        reject(new Error(`the rebuild's worker thread for ${fold.range.from ?? 'start'}..${fold.range.to ?? 'end'} exited with code ${code}`)),
+      );
     });
 }
